@@ -179,7 +179,7 @@ func tomlError(path string, err error) error {
 	if errors.As(err, &de) {
 		row, _ := de.Position()
 		return &ConfigError{File: path, Line: row, Field: strings.Join(de.Key(), "."),
-			Msg: firstLine(de.Error())}
+			Msg: plainTypeError(firstLine(de.Error()))}
 	}
 	var sm *toml.StrictMissingError
 	if errors.As(err, &sm) && len(sm.Errors) > 0 {
@@ -189,6 +189,29 @@ func tomlError(path string, err error) error {
 			Msg: "unknown field (fields are name, kernel, root_fs, mem, args and [[node]] tables with name, mem, args, boot)"}
 	}
 	return &ConfigError{File: path, Msg: err.Error()}
+}
+
+// typeErrRe matches the TOML library's wording of a value of the wrong
+// type, which names Go types.
+var typeErrRe = regexp.MustCompile(`cannot decode TOML (\w+) into .* of type (\[\])?(\*?\w+)$`)
+
+func plainTypeError(msg string) string {
+	m := typeErrRe.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want := strings.TrimPrefix(m[3], "*")
+	if m[2] != "" {
+		want = "list of " + want + "s"
+	}
+	return fmt.Sprintf("%s %s is given where %s %s is wanted", article(m[1]), m[1], article(want), want)
+}
+
+func article(w string) string {
+	if w != "" && strings.ContainsRune("aeiou", rune(w[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func firstLine(s string) string {

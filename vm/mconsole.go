@@ -299,7 +299,7 @@ func (m *Mconsole) Do(ctx context.Context, cmd string) (string, error) {
 
 // exchange sends one request on a socket of its own and reads the reply.
 func (m *Mconsole) exchange(ctx context.Context, req []byte, deadline time.Time) (*mconsoleAnswer, error) {
-	ino, err := socketInode(m.path)
+	id, err := socketFileID(m.path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMconsoleGone, err)
 	}
@@ -334,7 +334,7 @@ func (m *Mconsole) exchange(ctx context.Context, req []byte, deadline time.Time)
 			if !time.Now().Before(deadline) {
 				return nil, m.timeoutError(ctx)
 			}
-			if !nodeAlive(m.path, ino) {
+			if !nodeAlive(m.path, id) {
 				return nil, m.lastWords(c, buf, &a)
 			}
 			continue
@@ -438,9 +438,14 @@ func (m *Mconsole) ioError(ctx context.Context, err error) error {
 	return err
 }
 
+// timeoutError is the error for a deadline that passed: the context's own,
+// which may not have fired yet, or the default one.
 func (m *Mconsole) timeoutError(ctx context.Context) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w: %w", ErrMconsoleTimeout, ctx.Err())
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
+	}
+	if _, ok := ctx.Deadline(); ok {
+		return fmt.Errorf("%w: %w", ErrMconsoleTimeout, context.DeadlineExceeded)
 	}
 	return ErrMconsoleTimeout
 }
@@ -454,21 +459,27 @@ func mconsoleCtxErr(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// socketInode is the identity of the socket file at p.
-func socketInode(p string) (uint64, error) {
+// mconsoleFileID tells one socket file from another bound later at the
+// same path: the inode number alone may be reused at once.
+type mconsoleFileID struct {
+	dev, ino uint64
+	ctime    syscall.Timespec
+}
+
+func socketFileID(p string) (mconsoleFileID, error) {
 	var st syscall.Stat_t
 	if err := syscall.Stat(p, &st); err != nil {
-		return 0, err
+		return mconsoleFileID{}, err
 	}
-	return st.Ino, nil
+	return mconsoleFileID{st.Dev, st.Ino, st.Ctim}, nil
 }
 
 // nodeAlive tells whether the socket that had the request is still there
 // and bound: a halted node removes it, a rebooted one binds a new one, a
 // killed one leaves a file that refuses connections.
-func nodeAlive(p string, ino uint64) bool {
-	now, err := socketInode(p)
-	if err != nil || now != ino {
+func nodeAlive(p string, id mconsoleFileID) bool {
+	now, err := socketFileID(p)
+	if err != nil || now != id {
 		return false
 	}
 	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)

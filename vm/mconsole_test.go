@@ -40,7 +40,7 @@ type mcExchange struct {
 	want mcStep
 }
 
-func parseMconsoleTranscript(t *testing.T, path string) []mcExchange {
+func parseMconsoleTranscript(t testing.TB, path string) []mcExchange {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -111,16 +111,17 @@ func parseMconsoleStep(line string) (mcStep, error) {
 			s.verb = tok
 		case ok:
 			s.args[k] = v
-		case s.word == "":
-			s.word = tok
 		default:
+			if s.word == "" {
+				s.word = tok
+			}
 			s.args[tok] = ""
 		}
 	}
 	return s, nil
 }
 
-func (s mcStep) num(t *testing.T, key string, def int64) int64 {
+func (s mcStep) num(t testing.TB, key string, def int64) int64 {
 	t.Helper()
 	v, ok := s.args[key]
 	if !ok {
@@ -133,7 +134,7 @@ func (s mcStep) num(t *testing.T, key string, def int64) int64 {
 	return n
 }
 
-func (s mcStep) dur(t *testing.T, v string) time.Duration {
+func (s mcStep) dur(t testing.TB, v string) time.Duration {
 	t.Helper()
 	d, err := time.ParseDuration(v)
 	if err != nil {
@@ -143,7 +144,7 @@ func (s mcStep) dur(t *testing.T, v string) time.Duration {
 }
 
 // mcDatagrams is what a reply, datagram or raw step sends.
-func mcDatagrams(t *testing.T, s mcStep) [][]byte {
+func mcDatagrams(t testing.TB, s mcStep) [][]byte {
 	t.Helper()
 	switch s.verb {
 	case "reply":
@@ -293,6 +294,10 @@ func (n *mcFakeNode) play(xs []mcExchange) {
 			case "spoof":
 				n.spoof(s, from)
 			default:
+				if n.conn == nil {
+					t.Errorf("line %d: %s after close", s.line, s.verb)
+					continue
+				}
 				for _, d := range mcDatagrams(t, s) {
 					// The client may be gone already: that is the point of
 					// some steps.
@@ -318,7 +323,7 @@ func (n *mcFakeNode) spoof(s mcStep, to *net.UnixAddr) {
 	}
 }
 
-func mcCommand(t *testing.T, do mcStep) string {
+func mcCommand(t testing.TB, do mcStep) string {
 	return strings.Repeat(do.text, int(do.num(t, "repeat", 1)))
 }
 
@@ -355,6 +360,9 @@ func checkMconsoleExchange(t *testing.T, mc *Mconsole, x mcExchange) {
 	deadline := 2 * time.Second
 	if d, ok := x.do.args["deadline"]; ok {
 		deadline = x.do.dur(t, d)
+	}
+	if d, ok := x.do.args["after"]; ok {
+		time.Sleep(x.do.dur(t, d))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()

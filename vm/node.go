@@ -44,20 +44,22 @@ type Node struct {
 	Spec NodeSpec
 	c    *Cluster
 
-	mu        sync.Mutex
-	state     State
-	since     time.Time
-	reason    string   // why the node is in its state, in words
-	lastLines []string // the console's last lines when the kernel ended
-	panicMsg  string
-	halting   bool
-	gen       int // boot count; stale watchers compare it
-	proc      *kernelProc
-	con       *console.Console
-	mc        *Mconsole
-	load      loadHistory
-	cols      int
-	rows      int
+	mu         sync.Mutex
+	state      State
+	since      time.Time
+	reason     string   // why the node is in its state, in words
+	lastLines  []string // the console's last lines when the kernel ended
+	panicMsg   string
+	halting    bool
+	banners    int // kernel banners seen on the console this boot
+	pausedFrom State // the state to return to from Paused
+	gen        int   // boot count; stale watchers compare it
+	proc       *kernelProc
+	con        *console.Console
+	mc         *Mconsole
+	load       loadHistory
+	cols       int
+	rows       int
 }
 
 func newNode(c *Cluster, spec NodeSpec) *Node {
@@ -71,9 +73,9 @@ func (n *Node) Name() string { return n.Spec.Name }
 // live under <run dir>/uml/<umid>.
 func (n *Node) Umid() string { return n.c.File.Name + "-" + n.Spec.Name }
 
-func (n *Node) umidDir() string  { return filepath.Join(n.c.RunDir, "uml", n.Umid()) }
-func (n *Node) cowPath() string  { return filepath.Join(n.c.RunDir, n.Spec.Name+".cow") }
-func (n *Node) LogPath() string  { return filepath.Join(n.c.RunDir, n.Spec.Name+".console.log") }
+func (n *Node) umidDir() string      { return filepath.Join(n.c.RunDir, "uml", n.Umid()) }
+func (n *Node) cowPath() string      { return filepath.Join(n.c.RunDir, n.Spec.Name+".cow") }
+func (n *Node) LogPath() string      { return filepath.Join(n.c.RunDir, n.Spec.Name+".console.log") }
 func (n *Node) mconsolePath() string { return filepath.Join(n.umidDir(), "mconsole") }
 
 // State returns the node's state and when it entered it.
@@ -219,6 +221,7 @@ func (n *Node) consoleLine(gen int, up, line string) {
 		}
 	case strings.HasPrefix(line, "Linux version "):
 		// A kernel that restarts itself prints its banner again.
+		n.banners++
 		if n.state == Up {
 			n.setState(Booting, "rebooting")
 		}
@@ -247,7 +250,7 @@ func (n *Node) waitExit(gen int, proc *kernelProc, con *console.Console) {
 		n.mc.Close()
 		n.mc = nil
 	}
-	n.lastLines = con.Tail(12)
+	n.lastLines = con.Tail(40)
 	ws := proc.status
 	switch {
 	case n.halting:
@@ -289,6 +292,7 @@ func (n *Node) Mconsole(ctx context.Context, cmd string) (string, error) {
 	if err != nil {
 		return reply, &NodeError{n.Spec.Name, "mconsole", err}
 	}
+	n.noteMconsole(cmd)
 	return reply, nil
 }
 
@@ -334,11 +338,14 @@ func (n *Node) Kill() error {
 	return nil
 }
 
-// Reboot restarts a running node through its mconsole, or boots a node
-// that is not running.
+// Reboot restarts a running node, or boots a node that is not running.
+// A running guest is asked to reboot cleanly (Ctrl-Alt-Del through the
+// mconsole, which init answers with a reboot); if its kernel has not
+// restarted within RebootGrace, the kernel is restarted at once.
 func (n *Node) Reboot() error {
 	n.mu.Lock()
 	running := n.state.Running()
+	banners, gen := n.banners, n.gen
 	n.mu.Unlock()
 	if !running {
 		return n.Boot()
@@ -347,7 +354,7 @@ func (n *Node) Reboot() error {
 	defer cancel()
 	mc, err := n.mconsole()
 	if err == nil {
-		err = mc.Reboot(ctx)
+		err = mc.Cad(ctx)
 	}
 	if err != nil {
 		// A kernel too early in boot to answer: start it again.
@@ -361,7 +368,30 @@ func (n *Node) Reboot() error {
 		n.setState(Booting, "rebooting")
 	}
 	n.mu.Unlock()
+	go n.forceReboot(gen, banners)
 	return nil
+}
+
+// RebootGrace is how long a clean reboot may take before the kernel is
+// restarted without the guest's help.
+const RebootGrace = 10 * time.Second
+
+func (n *Node) forceReboot(gen, banners int) {
+	deadline := time.Now().Add(RebootGrace)
+	for time.Now().Before(deadline) {
+		n.mu.Lock()
+		done := n.gen != gen || n.banners != banners || !n.state.Running()
+		n.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if mc, err := n.mconsole(); err == nil {
+		mc.Reboot(ctx)
+	}
 }
 
 // waitSettled waits until waitExit has recorded the end of proc.

@@ -82,4 +82,3 @@ func (n *Node) Run(ctx context.Context, cmd string) (RunResult, error) {
 		}
 	}
 }
-
