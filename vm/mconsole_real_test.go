@@ -381,11 +381,17 @@ func TestMconsoleRealReboot(t *testing.T) {
 	}
 	n.waitUp(from)
 
-	if err := mc.Halt(ctx); err != nil {
-		t.Errorf("halt: %v", err)
-	}
-	if !n.waitExit(5 * time.Second) {
-		t.Errorf("kernel still running 5s after halt")
+	// A node killed while it holds a request: a clear error, long before
+	// the deadline. SIGSTOP keeps it from answering first.
+	pid := n.cmd.Process.Pid
+	syscall.Kill(pid, syscall.SIGSTOP)
+	time.AfterFunc(300*time.Millisecond, func() { syscall.Kill(-pid, syscall.SIGKILL) })
+	start := time.Now()
+	err = mc.Halt(mcCtx(t, 10*time.Second))
+	took := time.Since(start)
+	t.Logf("halt of a node killed before answering: %v after %v", err, took)
+	if !errors.Is(err, ErrMconsoleGone) || took > 2*time.Second {
+		t.Errorf("halt of a node killed before answering: %v after %v", err, took)
 	}
 }
 
