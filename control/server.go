@@ -153,6 +153,9 @@ func (s *Server) handle(req Request) (any, error) {
 		}
 		return nil
 	}
+	if isDebugCommand(req.Cmd) {
+		return s.handleDebug(ctx, req)
+	}
 	switch req.Cmd {
 	case "status":
 		return s.c.Status(), nil
@@ -204,6 +207,6 @@ func (s *Server) handle(req Request) (any, error) {
 		}
 		return nil, nil
 	}
-	return nil, fmt.Errorf("unknown command %q\n%s", req.Cmd, Usage)
+	return nil, fmt.Errorf("unknown command %q\n%s\n%s", req.Cmd, Usage, DebugUsage)
 }
 

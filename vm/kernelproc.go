@@ -6,9 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"umwb/debugger"
 )
 
 // kernelProc owns one UML kernel process.
@@ -24,23 +28,29 @@ type kernelProc struct {
 	reqs   chan func()
 	exited chan struct{} // closed once the process has been reaped
 	status unix.WaitStatus
+
+	mu     sync.Mutex
+	tracer debugger.Tracer // while set, it makes the waits
 }
 
 // startKernel starts path with args, the console pty as its standard
 // input, output and error, in a session of its own (a panicking UML
 // kernel signals its whole process group), with SIGKILL as its
 // parent-death signal.
-func startKernel(path string, args []string, tty *os.File) (*kernelProc, error) {
+//
+// With traceme the process stops at its exec under PTRACE_TRACEME, for a
+// debugger to take over (debugger.AttachAtExec).
+func startKernel(path string, args []string, tty *os.File, traceme bool) (*kernelProc, error) {
 	p := &kernelProc{reqs: make(chan func()), exited: make(chan struct{})}
 	started := make(chan error, 1)
-	go p.own(path, args, tty, started)
+	go p.own(path, args, tty, traceme, started)
 	if err := <-started; err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *kernelProc) own(path string, args []string, tty *os.File, started chan<- error) {
+func (p *kernelProc) own(path string, args []string, tty *os.File, traceme bool, started chan<- error) {
 	// Never unlocked: when this goroutine returns, the runtime retires
 	// the thread, and by then the process is gone.
 	runtime.LockOSThread()
@@ -53,6 +63,7 @@ func (p *kernelProc) own(path string, args []string, tty *os.File, started chan<
 		Setctty:   true,
 		Ctty:      0,
 		Pdeathsig: syscall.SIGKILL,
+		Ptrace:    traceme,
 	}
 	if err := cmd.Start(); err != nil {
 		close(p.exited)
@@ -67,24 +78,65 @@ func (p *kernelProc) own(path string, args []string, tty *os.File, started chan<
 	}
 	started <- nil
 
+	childEvents, unsubscribe := subscribeSIGCHLD()
+	defer unsubscribe()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	gone := make(chan struct{})
 	go waitPidfd(pidfd, gone)
 	for {
 		select {
 		case f := <-p.reqs:
 			f()
+			continue
+		case <-childEvents:
+		case <-tick.C:
 		case <-gone:
-			if p.reap() {
-				if pidfd >= 0 {
-					unix.Close(pidfd)
-				}
-				close(p.exited)
-				return
-			}
 			gone = make(chan struct{})
+			if p.getTracer() == nil {
+				if p.reap() {
+					p.finish(pidfd)
+					return
+				}
+				go waitPidfd(-1, gone)
+				continue
+			}
 			go waitPidfd(-1, gone)
 		}
+		if t := p.getTracer(); t != nil {
+			if ws, ok := t.Poll(); ok {
+				p.status = ws
+				p.finish(pidfd)
+				return
+			}
+		}
 	}
+}
+
+func (p *kernelProc) finish(pidfd int) {
+	if pidfd >= 0 {
+		unix.Close(pidfd)
+	}
+	close(p.exited)
+}
+
+// Pid is the kernel process's pid.
+func (p *kernelProc) Pid() int { return p.pid }
+
+// Do runs f on the owning thread (debugger.Host).
+func (p *kernelProc) Do(f func()) bool { return p.do(f) }
+
+// SetTracer hands the process's waits to a debugger, or takes them back.
+func (p *kernelProc) SetTracer(t debugger.Tracer) {
+	p.mu.Lock()
+	p.tracer = t
+	p.mu.Unlock()
+}
+
+func (p *kernelProc) getTracer() debugger.Tracer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tracer
 }
 
 // reap collects the process's exit status if it has ended.

@@ -2,8 +2,7 @@
 //
 // Spec: the kernel tree, arch/um/drivers/mconsole.h (layout),
 // mconsole_user.c (receive, parse, reply) and mconsole_kern.c (the
-// commands). Read from linux 7.3.4; the protocol has been version 2 since
-// 2.6.
+// commands), read in linux 7.3.4. There is no other document.
 //
 // Transport: a Unix datagram socket that the node binds at
 // <uml_dir>/<umid>/mconsole. The node answers with sendto() to the address
@@ -29,13 +28,8 @@
 //	char data[len] at most 511 bytes of text, then a NUL
 //
 // Quirks, all seen in the source:
-//   - Replies carry no magic and no request id. A late answer to an
-//     abandoned request looks exactly like the answer to the next one, so
-//     this client uses a fresh socket for each exchange: once it is closed,
-//     a late answer has nowhere to go.
-//   - The client connects its socket to the node's, which makes the host
-//     kernel refuse datagrams from anyone else; nobody but the node can put
-//     words in its mouth.
+//   - Replies carry no magic and no request id: a late answer to an
+//     abandoned request looks exactly like the answer to the next one.
 //   - Commands are matched by prefix in a fixed table ("haltXYZ" halts),
 //     and the text after the command word is the argument.
 //   - err is set only on the first part of a reply from one
@@ -56,12 +50,26 @@
 //     then executed anyway; a datagram without the magic gets a raw
 //     "ERR Version 0 ..." text; the node keeps its last request in a static
 //     buffer and does not check the datagram's size against len, so a short
-//     datagram can re-run the previous command. This client always sends
-//     the whole 524-byte request.
+//     datagram can re-run the previous command.
+//
+// This client, accordingly:
+//   - sends the whole 524-byte request, always with version 2;
+//   - uses a fresh socket for each exchange, so that once it is closed a
+//     late answer has nowhere to go;
+//   - connects that socket to the node's, which makes the host kernel
+//     refuse datagrams from anyone else: nobody but the node can answer;
+//   - finds the node by its path at each exchange, so it keeps working
+//     across a reboot;
+//   - while it waits, checks every 100 ms that the socket file that took
+//     the request is still the same one and still bound, so that a node
+//     that halts, reboots or dies without answering is reported at once
+//     (ErrMconsoleGone) instead of at the deadline (ErrMconsoleTimeout);
+//   - bounds a whole reply to 1 MiB and 8192 parts.
 
 package vm
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -107,7 +115,7 @@ type MconsoleError struct {
 }
 
 func (e *MconsoleError) Error() string {
-	return fmt.Sprintf("mconsole %s: node answered: %s", printable(e.Cmd), e.Msg)
+	return fmt.Sprintf("mconsole %s: node answered: %s", mconsolePrintable(e.Cmd), e.Msg)
 }
 
 // MconsoleFormatError is a reply datagram that breaks the protocol.
@@ -143,11 +151,14 @@ func decodeMconsoleReply(b []byte) (mconsoleReply, error) {
 		msg := fmt.Sprintf("size does not match data length %d", n)
 		return mconsoleReply{}, &MconsoleFormatError{len(b), msg}
 	}
+	// The text is a C string: it ends at the first NUL, which the node
+	// always sends.
 	data := b[mconsoleHeader:]
-	if i := strings.IndexByte(string(data), 0); i >= 0 {
-		data = data[:i]
+	i := bytes.IndexByte(data, 0)
+	if i < 0 {
+		return mconsoleReply{}, &MconsoleFormatError{len(b), "data not NUL-terminated"}
 	}
-	r.Text = string(data)
+	r.Text = string(data[:i])
 	return r, nil
 }
 
@@ -220,7 +231,10 @@ type Mconsole struct {
 // DialMconsole prepares a client for the node whose mconsole socket is at
 // sock. The socket must exist; the node may reboot behind it.
 func DialMconsole(sock string) (*Mconsole, error) {
-	p, err := absPath(sock)
+	if sock == "" {
+		return nil, errors.New("dial mconsole: empty socket path")
+	}
+	p, err := filepath.Abs(sock)
 	if err != nil {
 		return nil, fmt.Errorf("dial mconsole: %w", err)
 	}
@@ -235,14 +249,8 @@ func DialMconsole(sock string) (*Mconsole, error) {
 	if fi.Mode().Type() != os.ModeSocket {
 		return nil, fmt.Errorf("dial mconsole %s: not a socket", p)
 	}
-	return &Mconsole{path: p, turn: make(chan struct{}, 1), closed: make(chan struct{})}, nil
-}
-
-func absPath(p string) (string, error) {
-	if p == "" {
-		return "", errors.New("empty socket path")
-	}
-	return filepath.Abs(p)
+	m := &Mconsole{path: p, turn: make(chan struct{}, 1), closed: make(chan struct{})}
+	return m, nil
 }
 
 // Path is the node's socket.
@@ -268,10 +276,13 @@ func (m *Mconsole) Close() error {
 // answer with the error flag is a *MconsoleError. The exchange ends by the
 // context's deadline, or DefaultMconsoleTimeout when it has none.
 func (m *Mconsole) Do(ctx context.Context, cmd string) (string, error) {
-	op := "mconsole " + printable(cmd)
+	op := "mconsole " + mconsolePrintable(cmd)
 	req, err := encodeMconsoleRequest(cmd)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
+	}
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("%s: %w", op, mconsoleCtxErr(ctx))
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -287,7 +298,7 @@ func (m *Mconsole) Do(ctx context.Context, cmd string) (string, error) {
 	case <-ctx.Done():
 		return "", fmt.Errorf("%s: waiting for its turn: %w", op, mconsoleCtxErr(ctx))
 	case <-timer.C:
-		return "", fmt.Errorf("%s: waiting for its turn: %w", op, ErrMconsoleTimeout)
+		return "", fmt.Errorf("%s: waiting for its turn: %w", op, mconsoleTimeoutError(ctx))
 	}
 
 	a, err := m.exchange(ctx, req, deadline)
@@ -298,10 +309,14 @@ func (m *Mconsole) Do(ctx context.Context, cmd string) (string, error) {
 }
 
 // exchange sends one request on a socket of its own and reads the reply.
-func (m *Mconsole) exchange(ctx context.Context, req []byte, deadline time.Time) (*mconsoleAnswer, error) {
-	id, err := socketFileID(m.path)
-	if err != nil {
+func (m *Mconsole) exchange(ctx context.Context, req []byte,
+	deadline time.Time) (*mconsoleAnswer, error) {
+	id, err := mconsoleSocketID(m.path)
+	if errors.Is(err, syscall.ENOENT) {
 		return nil, fmt.Errorf("%w: %w", ErrMconsoleGone, err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	c, err := m.open()
 	if err != nil {
@@ -313,7 +328,7 @@ func (m *Mconsole) exchange(ctx context.Context, req []byte, deadline time.Time)
 		return nil, err
 	}
 	if _, err := c.Write(req); err != nil {
-		return nil, m.ioError(ctx, err)
+		return nil, mconsoleIOError(ctx, err)
 	}
 
 	var a mconsoleAnswer
@@ -329,47 +344,48 @@ func (m *Mconsole) exchange(ctx context.Context, req []byte, deadline time.Time)
 		if err := c.SetReadDeadline(wait); err != nil {
 			return nil, err
 		}
-		n, err := c.Read(buf)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		err := readMconsolePart(c, buf, &a)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
 			if !time.Now().Before(deadline) {
-				return nil, m.timeoutError(ctx)
+				return nil, mconsoleTimeoutError(ctx)
 			}
-			if !nodeAlive(m.path, id) {
-				return nil, m.lastWords(c, buf, &a)
+			if !mconsoleNodeAlive(m.path, id) {
+				return nil, mconsoleLastWords(ctx, c, buf, &a)
 			}
-			continue
-		}
-		if err != nil {
-			return nil, m.ioError(ctx, err)
-		}
-		r, err := decodeMconsoleReply(buf[:n])
-		if err != nil {
-			return nil, err
-		}
-		if err := a.add(r); err != nil {
-			return nil, err
+		case err != nil:
+			return nil, mconsoleIOError(ctx, err)
 		}
 	}
 	return &a, nil
 }
 
-// lastWords reads what a node that went away sent before it went: its
+// readMconsolePart reads one part, before the read deadline, into a.
+func readMconsolePart(c *net.UnixConn, buf []byte, a *mconsoleAnswer) error {
+	n, err := c.Read(buf)
+	if err != nil {
+		return err
+	}
+	r, err := decodeMconsoleReply(buf[:n])
+	if err != nil {
+		return err
+	}
+	return a.add(r)
+}
+
+// mconsoleLastWords reads what a node that went away sent before it went: its
 // datagrams were queued before it could exit, so a short read finds them.
-func (m *Mconsole) lastWords(c *net.UnixConn, buf []byte, a *mconsoleAnswer) error {
+func mconsoleLastWords(ctx context.Context, c *net.UnixConn, buf []byte, a *mconsoleAnswer) error {
 	for !a.done {
 		if err := c.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
 			return err
 		}
-		n, err := c.Read(buf)
-		if err != nil {
+		err := readMconsolePart(c, buf, a)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return fmt.Errorf("node went away before replying: %w", ErrMconsoleGone)
 		}
-		r, err := decodeMconsoleReply(buf[:n])
 		if err != nil {
-			return err
-		}
-		if err := a.add(r); err != nil {
-			return err
+			return mconsoleIOError(ctx, err)
 		}
 	}
 	return nil
@@ -425,11 +441,11 @@ func (m *Mconsole) release(c *net.UnixConn) {
 	c.Close()
 }
 
-// ioError names a failed send or receive.
-func (m *Mconsole) ioError(ctx context.Context, err error) error {
+// mconsoleIOError names a failed send or receive.
+func mconsoleIOError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return m.timeoutError(ctx)
+		return mconsoleTimeoutError(ctx)
 	case errors.Is(err, net.ErrClosed):
 		return net.ErrClosed
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOENT):
@@ -438,9 +454,9 @@ func (m *Mconsole) ioError(ctx context.Context, err error) error {
 	return err
 }
 
-// timeoutError is the error for a deadline that passed: the context's own,
+// mconsoleTimeoutError is the error for a deadline that passed: the context's own,
 // which may not have fired yet, or the default one.
-func (m *Mconsole) timeoutError(ctx context.Context) error {
+func mconsoleTimeoutError(ctx context.Context) error {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return ctx.Err()
 	}
@@ -466,7 +482,7 @@ type mconsoleFileID struct {
 	ctime    syscall.Timespec
 }
 
-func socketFileID(p string) (mconsoleFileID, error) {
+func mconsoleSocketID(p string) (mconsoleFileID, error) {
 	var st syscall.Stat_t
 	if err := syscall.Stat(p, &st); err != nil {
 		return mconsoleFileID{}, err
@@ -474,11 +490,11 @@ func socketFileID(p string) (mconsoleFileID, error) {
 	return mconsoleFileID{st.Dev, st.Ino, st.Ctim}, nil
 }
 
-// nodeAlive tells whether the socket that had the request is still there
-// and bound: a halted node removes it, a rebooted one binds a new one, a
-// killed one leaves a file that refuses connections.
-func nodeAlive(p string, id mconsoleFileID) bool {
-	now, err := socketFileID(p)
+// mconsoleNodeAlive tells whether the socket that had the request is still
+// there and bound: a halted node removes it, a rebooted one binds a new
+// one, a killed one leaves a file that refuses connections.
+func mconsoleNodeAlive(p string, id mconsoleFileID) bool {
+	now, err := mconsoleSocketID(p)
 	if err != nil || now != id {
 		return false
 	}
@@ -491,8 +507,8 @@ func nodeAlive(p string, id mconsoleFileID) bool {
 	return !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, syscall.ENOENT)
 }
 
-// printable is cmd as it should appear in a message.
-func printable(cmd string) string {
+// mconsolePrintable is cmd as it should appear in a message.
+func mconsolePrintable(cmd string) string {
 	if strconv.CanBackquote(cmd) {
 		return cmd
 	}
@@ -547,7 +563,7 @@ func (m *Mconsole) Reboot(ctx context.Context) error {
 // output it produced. Key 'b' reboots the node at once.
 func (m *Mconsole) Sysrq(ctx context.Context, key byte) (string, error) {
 	if key <= ' ' || key > '~' {
-		return "", fmt.Errorf("mconsole sysrq: key %q is not a printable letter", key)
+		return "", fmt.Errorf("mconsole sysrq: key %q is not a mconsolePrintable letter", key)
 	}
 	return m.Do(ctx, "sysrq "+string(rune(key)))
 }

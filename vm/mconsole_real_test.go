@@ -125,7 +125,7 @@ func (n *mcRealNode) waitConsole(from int, s string, d time.Duration) {
 	for !strings.Contains(n.console(from), s) {
 		if time.Now().After(limit) {
 			n.t.Fatalf("console did not show %q within %v; it shows:\n%s",
-				s, d, tail(n.console(0), 2000))
+				s, d, mcTail(n.console(0), 2000))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -198,7 +198,7 @@ func mcProcsWith(word string) []int {
 	return pids
 }
 
-func tail(s string, n int) string {
+func mcTail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
 	}
@@ -251,7 +251,7 @@ func TestMconsoleRealNode(t *testing.T) {
 	if err != nil || !strings.HasPrefix(st, "cpu ") {
 		t.Errorf("proc stat: got %q, %v", st, err)
 	}
-	checkMconsoleErr(t, "proc nosuchfile", second(mc.Proc(ctx, "nosuchfile")), "")
+	checkMconsoleErr(t, "proc nosuchfile", mcSecond(mc.Proc(ctx, "nosuchfile")), "")
 
 	h, err := mc.Sysrq(ctx, 'h')
 	t.Logf("sysrq h: %q, %v", h, err)
@@ -317,10 +317,10 @@ func TestMconsoleRealNode(t *testing.T) {
 	// cad: busybox init runs its ctrlaltdel action, /sbin/reboot; the same
 	// client talks to the new kernel.
 	from = n.mark()
-	err = mc.Cad(ctx)
-	t.Logf("cad: %v", err)
-	if err != nil {
-		t.Fatalf("cad: %v", err)
+	s, err = mc.Do(ctx, "cad")
+	t.Logf("cad: %q, %v", s, err)
+	if err != nil || s != "" {
+		t.Fatalf("cad: %q, %v", s, err)
 	}
 	n.waitUp(from)
 	if v2, err := mc.Version(ctx); err != nil || v2 != v {
@@ -329,15 +329,17 @@ func TestMconsoleRealNode(t *testing.T) {
 
 	// halt: the node answers and its kernel process exits.
 	start = time.Now()
-	err = mc.Halt(ctx)
-	t.Logf("halt: %v", err)
-	if err != nil {
-		t.Errorf("halt: %v", err)
+	from = n.mark()
+	s, err = mc.Do(ctx, "halt")
+	t.Logf("halt: %q, %v", s, err)
+	if err != nil || s != "" {
+		t.Errorf("halt: %q, %v", s, err)
 	}
 	if !n.waitExit(5 * time.Second) {
 		t.Fatalf("kernel still running 5s after halt")
 	}
-	t.Logf("kernel exited %v after halt: %v", time.Since(start), n.state)
+	t.Logf("kernel exited %v after halt: %v; console: %q",
+		time.Since(start), n.state, n.console(from))
 	_, err = mc.Version(ctx)
 	if !errors.Is(err, ErrMconsoleGone) {
 		t.Errorf("version after halt: %v, want ErrMconsoleGone", err)

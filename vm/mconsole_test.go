@@ -104,8 +104,8 @@ func parseMconsoleStep(line string) (mcStep, error) {
 			rest = rest[len(q):]
 			continue
 		}
-		tok, tail, _ := strings.Cut(rest, " ")
-		rest = tail
+		tok, after, _ := strings.Cut(rest, " ")
+		rest = after
 		switch k, v, ok := strings.Cut(tok, "="); {
 		case first:
 			s.verb = tok
@@ -146,6 +146,7 @@ func (s mcStep) dur(t testing.TB, v string) time.Duration {
 // mcDatagrams is what a reply, datagram or raw step sends.
 func mcDatagrams(t testing.TB, s mcStep) [][]byte {
 	t.Helper()
+	s.text = strings.Repeat(s.text, int(s.num(t, "repeat", 1)))
 	switch s.verb {
 	case "reply":
 		_, more := s.args["more"]
@@ -221,6 +222,13 @@ type mcFakeNode struct {
 	path string
 	mu   sync.Mutex
 	conn *net.UnixConn
+	last string // the latest request, for the echo node
+}
+
+func (n *mcFakeNode) lastRequest() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.last
 }
 
 func newMconsoleFakeNode(t *testing.T) *mcFakeNode {
@@ -416,8 +424,8 @@ func checkMconsoleExchange(t *testing.T, mc *Mconsole, x mcExchange) {
 	}
 }
 
-// echoNode answers every request with its own text, after a pause.
-func echoNode(t *testing.T, pause time.Duration) *mcFakeNode {
+// mcEchoNode answers every request with its own text, after a pause.
+func mcEchoNode(t *testing.T, pause time.Duration) *mcFakeNode {
 	node := newMconsoleFakeNode(t)
 	c := node.conn
 	go func() {
@@ -431,6 +439,9 @@ func echoNode(t *testing.T, pause time.Duration) *mcFakeNode {
 			if err != nil {
 				cmd = "bad request: " + err.Error()
 			}
+			node.mu.Lock()
+			node.last = cmd
+			node.mu.Unlock()
 			time.Sleep(pause)
 			for _, d := range mcKernelReply(cmd, 0, false) {
 				c.WriteToUnix(d, from)
@@ -441,53 +452,56 @@ func echoNode(t *testing.T, pause time.Duration) *mcFakeNode {
 }
 
 func TestMconsoleWrappersSendCommands(t *testing.T) {
-	mc, err := DialMconsole(echoNode(t, 0).path)
+	node := mcEchoNode(t, 0)
+	mc, err := DialMconsole(node.path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer mc.Close()
 	ctx := context.Background()
+	noText := func(f func(context.Context) error) func() (string, error) {
+		return func() (string, error) { return "", f(ctx) }
+	}
 
-	got := map[string]func() (string, error){
-		"version":           func() (string, error) { return mc.Version(ctx) },
-		"loadavg":           func() (string, error) { return mc.Proc(ctx, "loadavg") },
-		"sysrq h":           func() (string, error) { return mc.Sysrq(ctx, 'h') },
-		"config ubd0":       func() (string, error) { return mc.Config(ctx, "ubd0") },
-		"config ubd1=a,b":   func() (string, error) { return "config ubd1=a,b", mc.ConfigSet(ctx, "ubd1", "a,b") },
-		"remove ubd1":       func() (string, error) { return "remove ubd1", mc.Remove(ctx, "ubd1") },
-		"stop, go, cad":     func() (string, error) { return "stop, go, cad", errors.Join(mc.Stop(ctx), mc.Go(ctx), mc.Cad(ctx)) },
-		"halt and reboot":   func() (string, error) { return "halt and reboot", errors.Join(mc.Halt(ctx), mc.Reboot(ctx)) },
-		"proc sys/kernel/x": func() (string, error) { return mc.Proc(ctx, "sys/kernel/x") },
-	}
-	want := map[string]string{
-		"loadavg":           "proc loadavg", // the echo has no leading newline
-		"proc sys/kernel/x": "proc sys/kernel/x",
-	}
-	for name, f := range got {
-		s, err := f()
-		w, ok := want[name]
-		if !ok {
-			w = name
-		}
-		if err != nil || s != w {
-			t.Errorf("%s: got %q, %v; want %q", name, s, err, w)
+	for _, c := range []struct {
+		sent string // what the node must receive
+		call func() (string, error)
+	}{
+		{"version", func() (string, error) { return mc.Version(ctx) }},
+		{"proc loadavg", func() (string, error) { return mc.Proc(ctx, "loadavg") }},
+		{"proc sys/kernel/ostype", func() (string, error) { return mc.Proc(ctx, "sys/kernel/ostype") }},
+		{"sysrq h", func() (string, error) { return mc.Sysrq(ctx, 'h') }},
+		{"config ubd0", func() (string, error) { return mc.Config(ctx, "ubd0") }},
+		{"config ubd1=a.cow,b", noText(func(ctx context.Context) error {
+			return mc.ConfigSet(ctx, "ubd1", "a.cow,b")
+		})},
+		{"remove ubd1", noText(func(ctx context.Context) error { return mc.Remove(ctx, "ubd1") })},
+		{"stop", noText(mc.Stop)},
+		{"go", noText(mc.Go)},
+		{"cad", noText(mc.Cad)},
+		{"halt", noText(mc.Halt)},
+		{"reboot", noText(mc.Reboot)},
+	} {
+		got, err := c.call()
+		if err != nil || (got != "" && got != c.sent) || node.lastRequest() != c.sent {
+			t.Errorf("%s: node got %q; client got %q, %v", c.sent, node.lastRequest(), got, err)
 		}
 	}
 }
 
 func TestMconsoleWrappersRefuseBadArguments(t *testing.T) {
-	mc, err := DialMconsole(echoNode(t, 0).path)
+	mc, err := DialMconsole(mcEchoNode(t, 0).path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer mc.Close()
 	ctx := context.Background()
 	for name, err := range map[string]error{
-		"sysrq space":       second(mc.Sysrq(ctx, ' ')),
-		"sysrq 0x80":        second(mc.Sysrq(ctx, 0x80)),
-		"proc empty":        second(mc.Proc(ctx, "")),
-		"proc two words":    second(mc.Proc(ctx, "loadavg meminfo")),
-		"config with =":     second(mc.Config(ctx, "ubd0=x")),
+		"sysrq space":       mcSecond(mc.Sysrq(ctx, ' ')),
+		"sysrq 0x80":        mcSecond(mc.Sysrq(ctx, 0x80)),
+		"proc empty":        mcSecond(mc.Proc(ctx, "")),
+		"proc two words":    mcSecond(mc.Proc(ctx, "loadavg meminfo")),
+		"config with =":     mcSecond(mc.Config(ctx, "ubd0=x")),
 		"config set empty":  mc.ConfigSet(ctx, "", "x"),
 		"remove with space": mc.Remove(ctx, "ubd0 ubd1"),
 	} {
@@ -497,7 +511,7 @@ func TestMconsoleWrappersRefuseBadArguments(t *testing.T) {
 	}
 }
 
-func second(_ string, err error) error { return err }
+func mcSecond(_ string, err error) error { return err }
 
 func TestMconsoleProcStripsLeadingNewline(t *testing.T) {
 	node := newMconsoleFakeNode(t)
@@ -525,7 +539,7 @@ func TestMconsoleProcStripsLeadingNewline(t *testing.T) {
 
 // Concurrent callers each get their own answer.
 func TestMconsoleConcurrentCallers(t *testing.T) {
-	mc, err := DialMconsole(echoNode(t, time.Millisecond).path)
+	mc, err := DialMconsole(mcEchoNode(t, time.Millisecond).path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,7 +561,7 @@ func TestMconsoleConcurrentCallers(t *testing.T) {
 
 // A caller queued behind a slow exchange still keeps its own deadline.
 func TestMconsoleQueuedCallerKeepsDeadline(t *testing.T) {
-	mc, err := DialMconsole(echoNode(t, time.Second).path)
+	mc, err := DialMconsole(mcEchoNode(t, time.Second).path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -601,7 +615,7 @@ func TestMconsoleCloseInterrupts(t *testing.T) {
 		t.Errorf("after close: %v", err)
 	}
 	if err := mc.Close(); err != nil {
-		t.Errorf("second close: %v", err)
+		t.Errorf("mcSecond close: %v", err)
 	}
 }
 
@@ -642,7 +656,7 @@ func TestDialMconsole(t *testing.T) {
 	}
 
 	// A relative path reaches the same node.
-	node := echoNode(t, 0)
+	node := mcEchoNode(t, 0)
 	wd, _ := os.Getwd()
 	rel, err := filepath.Rel(wd, node.path)
 	if err != nil {

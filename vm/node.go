@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"umwb/console"
+	"umwb/debugger"
 )
 
 // Errors callers test for.
@@ -51,12 +52,13 @@ type Node struct {
 	lastLines  []string // the console's last lines when the kernel ended
 	panicMsg   string
 	halting    bool
-	banners    int // kernel banners seen on the console this boot
+	banners    int   // kernel banners seen on the console this boot
 	pausedFrom State // the state to return to from Paused
 	gen        int   // boot count; stale watchers compare it
 	proc       *kernelProc
 	con        *console.Console
 	mc         *Mconsole
+	dbg        *debugger.Engine
 	load       loadHistory
 	cols       int
 	rows       int
@@ -127,7 +129,11 @@ func (n *Node) setState(s State, reason string) {
 
 // Boot starts the node's kernel. It returns once the kernel process runs;
 // the node is Up when its guest says so.
-func (n *Node) Boot() error {
+func (n *Node) Boot() error { return n.boot(false) }
+
+// boot starts the kernel; with traceme it stops at its exec for a
+// debugger to take over.
+func (n *Node) boot(traceme bool) error {
 	n.mu.Lock()
 	if n.state.Running() {
 		n.mu.Unlock()
@@ -171,7 +177,7 @@ func (n *Node) Boot() error {
 		return fail(err)
 	}
 	out, unsubscribe := con.Subscribe()
-	proc, err := startKernel(kernel, n.cmdline(rootFS), con.Slave())
+	proc, err := startKernel(kernel, n.cmdline(rootFS), con.Slave(), traceme)
 	con.CloseSlave()
 	if err != nil {
 		unsubscribe()
@@ -250,6 +256,7 @@ func (n *Node) waitExit(gen int, proc *kernelProc, con *console.Console) {
 		n.mc.Close()
 		n.mc = nil
 	}
+	n.dbg = nil // it saw the exit and let go by itself
 	n.lastLines = con.Tail(40)
 	ws := proc.status
 	switch {
@@ -308,6 +315,9 @@ func (n *Node) Halt(timeout time.Duration) error {
 	n.halting = true
 	n.mu.Unlock()
 
+	// A kernel stopped by the debugger cannot halt itself; let it go,
+	// breakpoints removed, first.
+	n.Undebug()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout/2)
 	defer cancel()
 	if mc, err := n.mconsole(); err == nil {
