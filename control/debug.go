@@ -141,7 +141,13 @@ func (s *Server) handleDebug(ctx context.Context, req Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return debugger.Backtrace(e.Memory(), pc, sp, fp, syms, 64), nil
+		frames := debugger.Backtrace(e.Memory(), pc, sp, fp, syms, 64)
+		for i := range frames {
+			if frames[i].Func == "" {
+				frames[i].Func = e.Locate(frames[i].PC).Func
+			}
+		}
+		return frames, nil
 	case "x":
 		if len(args) < 2 {
 			return nil, errors.New("usage: x NODE ADDR|SYMBOL LEN")

@@ -209,4 +209,3 @@ func (s *Server) handle(req Request) (any, error) {
 	}
 	return nil, fmt.Errorf("unknown command %q\n%s\n%s", req.Cmd, Usage, DebugUsage)
 }
-

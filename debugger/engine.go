@@ -346,3 +346,14 @@ func (e *Engine) threadGone(th *thread, ws unix.WaitStatus) error {
 	e.exitStatus = ws
 	return ErrExited
 }
+
+// UnmarshalText reads a reason's word back.
+func (r *StopReason) UnmarshalText(b []byte) error {
+	for i, n := range stopNames {
+		if n == string(b) {
+			*r = StopReason(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown stop reason %q", b)
+}

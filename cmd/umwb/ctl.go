@@ -29,16 +29,18 @@ func ctlMain(args []string) int {
 		return 2
 	}
 	args = fs.Args()
-	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
-		fmt.Printf("%s%s\n", ctlUsage, control.Usage)
-		if len(args) == 0 {
-			return 2
-		}
+	if len(args) == 0 {
+		// A mistake: the usage goes to stderr, as for any other.
+		fmt.Fprintf(os.Stderr, "umwb ctl: no command\n%s%s\n", ctlUsage, control.Usage)
+		return 2
+	}
+	if args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Printf("%s%s\n\n%s\n", ctlUsage, control.Usage, control.DebugUsage)
 		return 0
 	}
 	req, jsonOut, err := parseCtl(args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "umwb ctl: %v\n%s%s\n", err, ctlUsage, control.Usage)
+		fmt.Fprintf(os.Stderr, "umwb ctl: %v\n%s%s\n\n%s\n", err, ctlUsage, control.Usage, control.DebugUsage)
 		return 2
 	}
 
@@ -93,10 +95,18 @@ func ctlMain(args []string) int {
 		}
 		return 0
 	}
-	if err := c.Call(req, nil); err != nil {
+	var raw json.RawMessage
+	if err := c.Call(req, &raw); err != nil {
 		fmt.Fprintf(os.Stderr, "umwb ctl: %v\n", err)
 		return 1
 	}
+	if jsonOut {
+		if len(raw) > 0 {
+			fmt.Println(string(raw))
+		}
+		return 0
+	}
+	printDebug(req.Cmd, raw)
 	return 0
 }
 
@@ -116,6 +126,8 @@ func parseCtl(args []string) (control.Request, bool, error) {
 			i = len(rest)
 		case a == "--json":
 			jsonOut = true
+		case a == "--once":
+			words = append(words, a)
 		case a == "--timeout" && i+1 < len(rest):
 			var secs float64
 			if _, err := fmt.Sscanf(rest[i+1], "%g", &secs); err != nil || secs <= 0 {
@@ -150,6 +162,31 @@ func parseCtl(args []string) (control.Request, bool, error) {
 	case "wait":
 		if len(words) != 2 {
 			return req, false, errors.New("usage: wait NODE|all STATE")
+		}
+	case "pause", "cont", "next", "finish", "regs", "where", "breaks", "bt",
+		"wait-stop", "detach":
+		if len(words) != 1 {
+			return req, false, fmt.Errorf("usage: %s NODE", req.Cmd)
+		}
+	case "step", "boot-paused":
+		if len(words) < 1 || len(words) > 2 {
+			return req, false, fmt.Errorf("usage: %s NODE [N|SYMBOL]", req.Cmd)
+		}
+	case "break":
+		if len(words) != 2 && !(len(words) == 3 && words[2] == "--once") {
+			return req, false, errors.New("usage: break NODE WHERE [--once]")
+		}
+	case "delete", "enable", "disable", "sym":
+		if len(words) != 2 {
+			return req, false, fmt.Errorf("usage: %s NODE ARG", req.Cmd)
+		}
+	case "x":
+		if len(words) != 3 {
+			return req, false, errors.New("usage: x NODE ADDR|SYMBOL LEN")
+		}
+	case "disas":
+		if len(words) < 1 || len(words) > 3 {
+			return req, false, errors.New("usage: disas NODE [WHERE] [N]")
 		}
 	default:
 		return req, false, fmt.Errorf("unknown command %q", req.Cmd)
