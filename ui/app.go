@@ -8,6 +8,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -30,6 +31,9 @@ type UI struct {
 	panes   []*consolePane
 	grid    *tview.Grid
 	body    *tview.Flex
+
+	dbg      *debugPane // the open debugger, or nil
+	dbgIndex int        // the debugged node
 
 	selected int
 	zoomed   bool
@@ -104,7 +108,7 @@ func (u *UI) build() {
 		AddItem(u.body, 0, 1, true).
 		AddItem(u.status, 1, 0, false)
 	u.pages = tview.NewPages().AddPage("main", root, true, true)
-	u.layout()
+	u.layoutBody()
 	u.updateHeader()
 	u.say(fmt.Sprintf("[gray]keys: [white]↑↓[gray] select  [white]Enter[gray] console  [white]b[gray]oot [white]h[gray]alt [white]r[gray]eboot  [white]z[gray]oom  [white]?[gray] help  [white]q[gray]uit  · in a console, [white]%s[gray] then a key", prefixName))
 }
@@ -144,6 +148,7 @@ func (u *UI) onEvent(e vm.Event) {
 	for _, p := range u.panes {
 		p.sync(u.markDirty)
 	}
+	u.debugEvent(e)
 	if e.State != vm.LoadEvent && e.Node != "" {
 		switch e.State {
 		case vm.Crashed:
@@ -151,7 +156,9 @@ func (u *UI) onEvent(e vm.Event) {
 		case vm.Halted:
 			u.say(fmt.Sprintf("[gray]%s halted: %s", e.Node, tview.Escape(e.Msg)))
 		case vm.Up:
-			u.say(fmt.Sprintf("[green]%s is up", e.Node))
+			if u.dbg == nil {
+				u.say(fmt.Sprintf("[green]%s is up", e.Node))
+			}
 		}
 	}
 	u.updateHeader()
@@ -209,7 +216,7 @@ func (u *UI) selectNode(i int) {
 		return
 	}
 	u.selected = i
-	if u.zoomed {
+	if u.zoomed && u.dbg == nil {
 		u.layout()
 	}
 }
@@ -248,7 +255,9 @@ func (u *UI) cycleFocus() {
 
 func (u *UI) toggleZoom() {
 	u.zoomed = !u.zoomed
-	u.layout()
+	if u.dbg == nil {
+		u.layout()
+	}
 }
 
 func (u *UI) scroll(dir int) {
@@ -283,4 +292,17 @@ func (u *UI) runOp(what, target string, f func(string) error) {
 			}
 		})
 	}()
+}
+
+func (u *UI) togglePause() {
+	n := u.cluster.Nodes[u.selected]
+	if n.Debugger() != nil {
+		u.say("[yellow]the debugger holds this node: F6/F5 in its pane pause and continue it")
+		return
+	}
+	u.runOp("pause/resume", n.Name(), func(string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		return n.TogglePause(ctx)
+	})
 }

@@ -44,6 +44,8 @@ func keyMap() []binding {
 		{tcell.KeyRune, 'H', "H", "halt all nodes", func(u *UI) { u.allOp("halt", u.cluster.Halt) }},
 		{tcell.KeyRune, 'r', "r", "reboot the selected node", func(u *UI) { u.nodeOp("reboot", u.cluster.Reboot) }},
 		{tcell.KeyRune, 'K', "K", "kill the selected node's kernel (SIGKILL, like a crash)", func(u *UI) { u.nodeOp("kill", u.cluster.Kill) }},
+		{tcell.KeyRune, 'd', "d", "debugger: pause, step and break in the selected node's kernel", (*UI).openDebug},
+		{tcell.KeyRune, 'p', "p", "pause or resume the selected node (mconsole stop/go)", (*UI).togglePause},
 		{tcell.KeyRune, 'z', "z", "zoom: one console / all consoles tiled", (*UI).toggleZoom},
 		{tcell.KeyPgUp, 0, "PgUp", "scroll the selected console back", func(u *UI) { u.scroll(-1) }},
 		{tcell.KeyPgDn, 0, "PgDn", "scroll the selected console forward", func(u *UI) { u.scroll(1) }},
