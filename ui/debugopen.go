@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/rivo/tview"
 
+	"umwb/debugger"
 	"umwb/vm"
 )
 
@@ -40,6 +43,49 @@ func (u *UI) openDebug() {
 			u.app.SetFocus(u.dbg)
 			u.dbg.refresh()
 			u.say(fmt.Sprintf("debugging %s: F6 pauses, Esc closes (breakpoints are removed)", n.Name()))
+		})
+	}()
+}
+
+// bootPaused boots the selected node with the debugger attached, stopped
+// at start_kernel, and opens the debug pane there.
+func (u *UI) bootPaused() {
+	if u.dbg != nil {
+		u.say("[red]close the open debugger first (Esc in its pane)")
+		return
+	}
+	i := u.selected
+	n := u.cluster.Nodes[i]
+	if s, _ := n.State(); s.Running() {
+		u.say(fmt.Sprintf("[red]%s is %s: halt it first (h)", n.Name(), s))
+		return
+	}
+	u.say(fmt.Sprintf("booting %s stopped at start_kernel …", n.Name()))
+	go func() {
+		syms, err := u.cluster.KernelSymbols()
+		var e *debugger.Engine
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			e, err = n.BootPaused(ctx, "start_kernel")
+			cancel()
+		}
+		u.app.QueueUpdateDraw(func() {
+			for _, p := range u.panes {
+				p.sync(u.markDirty)
+			}
+			if err != nil && e == nil {
+				u.say("[red]" + tview.Escape(err.Error()))
+				return
+			}
+			u.dbg = newDebugPane(u, n, e, syms)
+			u.dbgIndex = i
+			u.layoutBody()
+			u.app.SetFocus(u.dbg)
+			u.dbg.refresh()
+			if err != nil {
+				u.dbg.log("[red]" + tview.Escape(err.Error()) + "[-]")
+			}
+			u.say(fmt.Sprintf("%s stopped before its kernel started: F7 steps, F5 boots on", n.Name()))
 		})
 	}()
 }

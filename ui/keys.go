@@ -45,6 +45,7 @@ func keyMap() []binding {
 		{tcell.KeyRune, 'r', "r", "reboot the selected node", func(u *UI) { u.nodeOp("reboot", u.cluster.Reboot) }},
 		{tcell.KeyRune, 'K', "K", "kill the selected node's kernel (SIGKILL, like a crash)", func(u *UI) { u.nodeOp("kill", u.cluster.Kill) }},
 		{tcell.KeyRune, 'd', "d", "debugger: pause, step and break in the selected node's kernel", (*UI).openDebug},
+		{tcell.KeyRune, 'P', "P", "boot the selected node stopped at start_kernel, in the debugger", (*UI).bootPaused},
 		{tcell.KeyRune, 'p', "p", "pause or resume the selected node (mconsole stop/go)", (*UI).togglePause},
 		{tcell.KeyRune, 'z', "z", "zoom: one console / all consoles tiled", (*UI).toggleZoom},
 		{tcell.KeyPgUp, 0, "PgUp", "scroll the selected console back", func(u *UI) { u.scroll(-1) }},
