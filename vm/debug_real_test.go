@@ -2,9 +2,9 @@ package vm
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -189,8 +189,17 @@ boot = false
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := n1.Debug(); err == nil || !strings.Contains(err.Error(), "node is off") {
+		t.Errorf("attaching to an off node: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if _, err := n1.BootPaused(ctx, "no_such_function"); err == nil {
+		t.Error("booting paused at a missing symbol did not fail")
+	}
+	if s, _ := n1.State(); s != Off {
+		t.Errorf("a failed paused boot left the node %s", s)
+	}
 	e, err := n1.BootPaused(ctx, "start_kernel")
 	if err != nil {
 		st := n1.Status()
@@ -216,5 +225,78 @@ boot = false
 	waitState(t, n1, 30*time.Second, Up)
 	if res := run(t, n1, "echo booted"); res.Output != "booted\n" {
 		t.Errorf("after a paused boot: %q", res.Output)
+	}
+}
+
+// TestDebugDetachLeavesNoTrace detaches while stopped on one of three
+// breakpoints, compares the kernel text with what it was before, and
+// keeps the node busy for two minutes: a stray int3 would crash it.
+func TestDebugDetachLeavesNoTrace(t *testing.T) {
+	c := startCluster(t, twoNodes)
+	c.BootAuto()
+	n1 := c.Nodes[0]
+	waitState(t, n1, 30*time.Second, Up)
+	syms, err := c.KernelSymbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := n1.Debug()
+	if err != nil {
+		t.Fatal(err)
+	}
+	places := []string{"sys_getpid", "sys_getppid", "kernel/sys.c:1006"}
+	before := map[uint64][]byte{}
+	for _, p := range places {
+		addr, _, err := debugger.Resolve(syms, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before[addr], err = e.ReadMemory(addr, 32); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.AddBreakpoint(addr, p, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		n1.Run(ctx, "cat /proc/self/stat > /dev/null")
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := e.WaitStop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Step(3); err != nil {
+		t.Fatal(err)
+	}
+	if err := n1.Undebug(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Read the text with a fresh engine: no breakpoint is set in it.
+	e2, err := n1.Debug()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range before {
+		got, err := e2.ReadMemory(addr, 32)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("text at %s changed after detach: %x, was %x (%v)", syms.Format(addr), got, want, err)
+		}
+	}
+	n1.Undebug()
+
+	end := time.Now().Add(2 * time.Minute)
+	for i := 0; time.Now().Before(end); i++ {
+		res := run(t, n1, fmt.Sprintf("cat /proc/self/stat | cut -d' ' -f4 ; echo %d", i))
+		if res.Status != 0 || !strings.HasSuffix(res.Output, fmt.Sprintf("%d\n", i)) {
+			t.Fatalf("round %d after detach: %+v", i, res)
+		}
+		if s, _ := n1.State(); s != Up {
+			t.Fatalf("node %s after detach", s)
+		}
+		time.Sleep(3 * time.Second)
 	}
 }
