@@ -80,17 +80,23 @@ func (p *kernelProc) own(path string, args []string, tty *os.File, traceme bool,
 
 	childEvents, unsubscribe := subscribeSIGCHLD()
 	defer unsubscribe()
+	// While a debugger is attached, a slow tick backs up SIGCHLD, whose
+	// notifications coalesce.
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	gone := make(chan struct{})
 	go waitPidfd(pidfd, gone)
 	for {
+		var tickC <-chan time.Time
+		if p.getTracer() != nil {
+			tickC = tick.C
+		}
 		select {
 		case f := <-p.reqs:
 			f()
 			continue
 		case <-childEvents:
-		case <-tick.C:
+		case <-tickC:
 		case <-gone:
 			gone = make(chan struct{})
 			if p.getTracer() == nil {
