@@ -114,6 +114,9 @@ func TestClusterBootsAndAnswers(t *testing.T) {
 	if res := run(t, n1, "sh -c 'echo out; exit 7'"); res.Output != "out\n" || res.Status != 7 {
 		t.Errorf("exit status: %+v", res)
 	}
+	if res := run(t, n1, "echo hi; exit 3"); res.Output != "hi\n" || res.Status != 3 {
+		t.Errorf("exit in a command: %+v", res)
+	}
 	if res := run(t, n1, `echo "it's quoted" | tr a-z A-Z`); res.Output != "IT'S QUOTED\n" {
 		t.Errorf("quoting: %q", res.Output)
 	}

@@ -81,7 +81,7 @@ func ParseClusterFile(path string, data []byte) (*ClusterFile, error) {
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cf); err != nil {
-		return nil, tomlError(path, err)
+		return nil, tomlError(path, data, err)
 	}
 	lines := keyLines(data)
 	bad := func(key, field, format string, a ...any) error {
@@ -174,13 +174,7 @@ func checkArgs(args []string) error {
 
 // tomlError turns the TOML library's errors into ConfigErrors that name
 // the file, line and field.
-func tomlError(path string, err error) error {
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		row, _ := de.Position()
-		return &ConfigError{File: path, Line: row, Field: strings.Join(de.Key(), "."),
-			Msg: plainTypeError(firstLine(de.Error()))}
-	}
+func tomlError(path string, data []byte, err error) error {
 	var sm *toml.StrictMissingError
 	if errors.As(err, &sm) && len(sm.Errors) > 0 {
 		e := sm.Errors[0]
@@ -188,7 +182,34 @@ func tomlError(path string, err error) error {
 		return &ConfigError{File: path, Line: row, Field: strings.Join(e.Key(), "."),
 			Msg: "unknown field (fields are name, kernel, root_fs, mem, args and [[node]] tables with name, mem, args, boot)"}
 	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		field := strings.Join(de.Key(), ".")
+		if field == "" {
+			field = fieldOnLine(data, row)
+		}
+		return &ConfigError{File: path, Line: row, Field: field,
+			Msg: plainTypeError(firstLine(de.Error()))}
+	}
 	return &ConfigError{File: path, Msg: err.Error()}
+}
+
+// fieldOnLine names what line row (from 1) of a TOML document sets: the
+// key before its "=", or the table it opens. Syntax errors carry no key.
+func fieldOnLine(data []byte, row int) string {
+	lines := strings.Split(string(data), "\n")
+	if row < 1 || row > len(lines) {
+		return ""
+	}
+	line := strings.TrimSpace(lines[row-1])
+	if key, _, ok := strings.Cut(line, "="); ok {
+		return strings.Trim(strings.TrimSpace(key), `"'`)
+	}
+	if strings.HasPrefix(line, "[") {
+		return strings.Trim(line, "[] ")
+	}
+	return ""
 }
 
 // typeErrRe matches the TOML library's wording of a value of the wrong

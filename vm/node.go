@@ -142,6 +142,7 @@ func (n *Node) boot(traceme bool) error {
 	n.gen++
 	gen := n.gen
 	n.halting, n.panicMsg, n.lastLines = false, "", nil
+	n.load = loadHistory{}
 	cols, rows := n.cols, n.rows
 	n.setState(Booting, "starting kernel")
 	n.mu.Unlock()

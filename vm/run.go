@@ -22,10 +22,11 @@ type RunResult struct {
 // shell prompt; whatever is on the current input line is cleared first.
 //
 // The command is typed as one line that prints a start and an end marker
-// around it (eval keeps any shell syntax of cmd to itself); the markers
-// begin with a control character that the terminal does not draw, and the
-// end marker carries $?. The typed line holds the markers only in escaped
-// form, so its echo never matches.
+// around it. It runs in a subshell (eval keeps any shell syntax of cmd to
+// itself), so `exit` or `cd` in it leave the console's shell alone. The
+// markers begin with a control character that the terminal does not
+// draw, and the end marker carries $?. The typed line holds the markers
+// only in escaped form, so its echo never matches.
 func (n *Node) Run(ctx context.Context, cmd string) (RunResult, error) {
 	fail := func(err error) (RunResult, error) {
 		return RunResult{}, &NodeError{n.Spec.Name, "run", err}
@@ -44,7 +45,7 @@ func (n *Node) Run(ctx context.Context, cmd string) (RunResult, error) {
 	start := "\x01umwb-start-" + tag + "\r\n"
 	endRe := regexp.MustCompile("\x01umwb-end-" + tag + " ([0-9]+)\r?\n")
 	quoted := "'" + strings.ReplaceAll(cmd, "'", `'\''`) + "'"
-	line := fmt.Sprintf("printf '\\001umwb-start-%s\\n'; eval %s; printf '\\001umwb-end-%s %%d\\n' $?\r",
+	line := fmt.Sprintf("printf '\\001umwb-start-%s\\n'; (eval %s); printf '\\001umwb-end-%s %%d\\n' $?\r",
 		tag, quoted, tag)
 
 	out, unsubscribe := con.Subscribe()

@@ -47,7 +47,8 @@ func TestBadClusterFiles(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "nosuch.toml")
 		r := runUmwb(t, testEnv(base), "--headless", file)
 		if r.code != 1 || !strings.Contains(r.stderr, file) {
-			t.Errorf("umwb on a missing cluster file: %s\nwant status 1 and a message naming %s", r, file)
+			t.Errorf("umwb on a missing cluster file: %s\n"+
+				"want status 1 and a message naming %s", r, file)
 		}
 	})
 	if ents, _ := os.ReadDir(base); len(ents) != 0 {
@@ -128,7 +129,8 @@ func TestCtlBadInput(t *testing.T) {
 		code int
 		says []string // what stderr must contain
 	}{
-		{[]string{"frobnicate"}, 2, []string{`unknown command "frobnicate"`, "usage: umwb ctl", "commands:"}},
+		{[]string{"frobnicate"}, 2,
+			[]string{`unknown command "frobnicate"`, "usage: umwb ctl", "commands:"}},
 		{nil, 2, []string{"no command", "usage: umwb ctl", "commands:"}},
 		{[]string{"--frob", "status"}, 2, []string{"-frob", "usage: umwb ctl"}},
 		{[]string{"run", "node1", "true"}, 2, []string{"usage: run NODE -- CMD"}},

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"umwb/vm"
 )
@@ -54,8 +55,29 @@ func guardMain(args []string) {
 		return
 	}
 	defer lock.Close()
-	if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+	if !lockWithin(lock, guardLockWait) {
 		return
 	}
 	vm.Reap(args[0])
+}
+
+// guardLockWait is how long the guard tries to take the cluster's lock.
+const guardLockWait = 3 * time.Second
+
+// lockWithin takes an exclusive flock on f, trying until timeout. The
+// guard needs the time: the end of the pipe can reach it a moment before
+// the exiting umwb's lock is released (a killed process closes its files
+// one by one), and an attempt in that moment fails although nobody else
+// holds the cluster.
+func lockWithin(f *os.File, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -40,7 +40,7 @@ func newRunBase(t *testing.T) string {
 	}
 	t.Cleanup(func() {
 		// A guard may still be clearing up after a clean exit.
-		for _, p := range procsLeft(dir, 5*time.Second) {
+		for _, p := range procsLeft(dir+"/", 5*time.Second) {
 			t.Errorf("still running at the end of the test, killed: %s", p)
 			syscall.Kill(p.pid, syscall.SIGKILL)
 		}
@@ -159,12 +159,18 @@ func (u *umwbProc) signal(sig syscall.Signal) {
 // exitCode waits up to timeout for umwb to end and returns its exit code
 // (-1 for a signal); ok is false if it still runs.
 func (u *umwbProc) exitCode(timeout time.Duration) (code int, ok bool) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
 	select {
 	case <-u.done:
-		return u.cmd.ProcessState.ExitCode(), true
-	case <-time.After(timeout):
-		return 0, false
+	default:
+		select {
+		case <-u.done:
+		case <-t.C:
+			return 0, false
+		}
 	}
+	return u.cmd.ProcessState.ExitCode(), true
 }
 
 // output is what umwb printed so far, for failure messages.

@@ -54,7 +54,8 @@ func testNothingLeft(t *testing.T, sig syscall.Signal, wantCode int) {
 		t.Fatalf("umwb still runs 20 s after %s\n%s", sigName, u.output())
 	}
 	if code != wantCode {
-		t.Errorf("after %s umwb exited with status %d, want %d\n%s", sigName, code, wantCode, u.output())
+		t.Errorf("after %s umwb exited with status %d, want %d\n%s",
+			sigName, code, wantCode, u.output())
 	}
 
 	if ks := procsLeft("uml_dir="+base+"/", leftTimeout); len(ks) != 0 {
@@ -70,8 +71,9 @@ func testNothingLeft(t *testing.T, sig syscall.Signal, wantCode int) {
 	}
 	// Nothing else of this run either (umwb's guard), and no socket
 	// that ctl would find.
-	if ps := procsLeft(base, leftTimeout); len(ps) != 0 {
-		t.Errorf("%v after %s to umwb, processes of its run still live: %v", leftTimeout, sigName, ps)
+	if ps := procsLeft(base+"/", leftTimeout); len(ps) != 0 {
+		t.Errorf("%v after %s to umwb, processes of its run still live: %v",
+			leftTimeout, sigName, ps)
 	}
 	if r := ctl(t, base, "status"); r.code != 1 {
 		t.Errorf("ctl status after umwb ended: %s\nwant status 1 (no running umwb)", r)

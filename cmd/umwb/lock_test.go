@@ -36,8 +36,8 @@ func TestSecondUmwbRefused(t *testing.T) {
 		t.Errorf("the second umwb disturbed the first's node1: was up with pid %d, "+
 			"now %s with pid %d", before.Pid, after.State, after.Pid)
 	}
-	if r := ctl(t, base, "run", "--timeout", "20", "node1", "--", "echo", "still here"); r.code != 0 ||
-		r.stdout != "still here\n" {
+	r := ctl(t, base, "run", "--timeout", "20", "node1", "--", "echo", "still here")
+	if r.code != 0 || r.stdout != "still here\n" {
 		t.Errorf("node1's console after the second umwb was refused: %s", r)
 	}
 }

@@ -61,6 +61,17 @@ func kernelsOf(runBase string) []proc {
 	return procsMentioning("uml_dir=" + runBase + "/")
 }
 
+// pidAlive reports whether pid is a live (not zombie) process whose
+// command line contains s.
+func pidAlive(pid int, s string) bool {
+	for _, p := range procsMentioning(s) {
+		if p.pid == pid {
+			return true
+		}
+	}
+	return false
+}
+
 // procsLeft waits up to timeout for every process mentioning s to end
 // and returns those still alive then.
 func procsLeft(s string, timeout time.Duration) []proc {

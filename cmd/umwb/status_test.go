@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 )
@@ -87,17 +86,3 @@ func waitState(t *testing.T, runBase, node, state string) clusterStatus {
 	}
 	return cs
 }
-
-// pidAlive reports whether pid is a live (not zombie) process whose
-// command line contains s.
-func pidAlive(pid int, s string) bool {
-	for _, p := range procsMentioning(s) {
-		if p.pid == pid {
-			return true
-		}
-	}
-	return false
-}
-
-// hasSIGKILL reports whether a reason names SIGKILL.
-func hasSIGKILL(reason string) bool { return strings.Contains(reason, "SIGKILL") }
