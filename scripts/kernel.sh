@@ -12,7 +12,8 @@
 . "$(dirname "$0")/common.sh"
 
 frag="$REPO/assets/kernel/uml.config"
-fraghash=$(sha256sum "$frag" "$0" | sha256sum | cut -c1-12)
+# The key hashes contents only, never paths, so every clone shares it.
+fraghash=$(cat "$frag" "$0" | sha256sum | cut -c1-12)
 apt_dir="$UMWB_CACHE/apt"
 src_dir="$UMWB_CACHE/src"
 
@@ -118,4 +119,8 @@ cp "$build/linux" "$out/linux.tmp" && mv "$out/linux.tmp" "$out/linux"
 cp "$build/.config" "$out/config"
 echo "$tree" >"$out/tree"
 ln -sfn "$out/linux" "$UMWB_CACHE/linux"
+# Build trees of other keys are stale: each is gigabytes.
+for old in "$UMWB_CACHE"/build/*; do
+	[ "$old" = "$build" ] || rm -rf "$old"
+done
 say "kernel ready: $out/linux ($(( $(date +%s) - start ))s)"

@@ -12,8 +12,10 @@ bb=/bin/busybox
 [ -x "$bb" ] && ! readelf -l "$bb" 2>/dev/null | grep -q 'program interpreter' ||
 	die "a static busybox is needed at $bb: apt-get install busybox-static"
 
-hash=$( { sha256sum "$bb" "$0"; (cd "$REPO/assets/rootfs" && find . -type f | sort | xargs sha256sum);
-	for f in "$@"; do sha256sum "$f"; done; } | sha256sum | cut -c1-12)
+# The key hashes contents (and names inside the tree), never absolute
+# paths, so every clone shares it.
+hash=$( { cat "$bb" "$0"; (cd "$REPO/assets/rootfs" && find . -type f | sort | xargs sha256sum);
+	for f in "$@"; do cat "$f"; done; } | sha256sum | cut -c1-12)
 out="$UMWB_CACHE/rootfs/$hash"
 if [ -f "$out/root_fs" ]; then
 	ln -sfn "$out/root_fs" "$UMWB_CACHE/root_fs"

@@ -190,28 +190,39 @@ func (n *Node) boot(traceme bool) error {
 	n.mu.Lock()
 	n.proc, n.con = proc, con
 	n.mu.Unlock()
-	go n.watchConsole(gen, out, unsubscribe)
+	go n.watchConsole(gen, con, out, unsubscribe)
 	go n.waitExit(gen, proc, con)
 	return nil
 }
 
 // watchConsole follows the console for the guest's up marker, a kernel
 // restarting itself (guest reboot) and kernel panics.
-func (n *Node) watchConsole(gen int, out <-chan []byte, unsubscribe func()) {
-	defer unsubscribe()
+func (n *Node) watchConsole(gen int, con *console.Console, out <-chan []byte, unsubscribe func()) {
 	up := fmt.Sprintf(upMarker, n.Spec.Name, n.Spec.Index)
 	var line []byte
-	for chunk := range out {
-		for _, b := range chunk {
-			if b != '\n' {
-				if len(line) < 4096 {
-					line = append(line, b)
+	for {
+		for chunk := range out {
+			for _, b := range chunk {
+				if b != '\n' {
+					if len(line) < 4096 {
+						line = append(line, b)
+					}
+					continue
 				}
-				continue
+				n.consoleLine(gen, up, strings.TrimRight(string(line), "\r"))
+				line = line[:0]
 			}
-			n.consoleLine(gen, up, strings.TrimRight(string(line), "\r"))
-			line = line[:0]
 		}
+		unsubscribe()
+		// A subscriber that fell behind a flood of output is cut off;
+		// follow the console again unless it has ended.
+		select {
+		case <-con.Done():
+			return
+		default:
+		}
+		out, unsubscribe = con.Subscribe()
+		line = line[:0]
 	}
 }
 
@@ -244,8 +255,8 @@ func (n *Node) waitExit(gen int, proc *kernelProc, con *console.Console) {
 	select {
 	case <-con.Done():
 	case <-time.After(time.Second):
-		con.Close()
 	}
+	con.Close()
 	os.RemoveAll(n.umidDir())
 
 	n.mu.Lock()

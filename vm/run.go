@@ -55,6 +55,8 @@ func (n *Node) Run(ctx context.Context, cmd string) (RunResult, error) {
 		return fail(err)
 	}
 	var buf bytes.Buffer
+	searched := 0 // bytes of buf already searched for the end marker
+	bodyAt := -1  // where the output starts in buf, once the start is seen
 	for {
 		select {
 		case <-ctx.Done():
@@ -68,14 +70,25 @@ func (n *Node) Run(ctx context.Context, cmd string) (RunResult, error) {
 				return fail(fmt.Errorf("more than 64 MiB of output"))
 			}
 			b := buf.Bytes()
-			i := bytes.Index(b, []byte(start))
-			if i < 0 {
-				continue
+			if bodyAt < 0 {
+				i := bytes.Index(b, []byte(start))
+				if i < 0 {
+					continue
+				}
+				bodyAt = i + len(start)
+				searched = bodyAt
 			}
-			body := b[i+len(start):]
-			m := endRe.FindSubmatchIndex(body)
+			// Search only what is new, with a margin for a marker cut in
+			// two by a chunk boundary.
+			from := max(bodyAt, searched-64)
+			searched = len(b)
+			m := endRe.FindSubmatchIndex(b[from:])
 			if m == nil {
 				continue
+			}
+			body := b[bodyAt:]
+			for i := range m {
+				m[i] += from - bodyAt
 			}
 			status, _ := strconv.Atoi(string(body[m[2]:m[3]]))
 			text := strings.ReplaceAll(string(body[:m[0]]), "\r\n", "\n")
