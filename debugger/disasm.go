@@ -3,7 +3,6 @@ package debugger
 import (
 	"bytes"
 	"errors"
-	"fmt"
 
 	"golang.org/x/arch/x86/x86asm"
 )
@@ -16,11 +15,13 @@ type Inst struct {
 	Addr  uint64
 	Len   int
 	Bytes []byte
-	// Text is GNU (AT&T) syntax as objdump writes it. A direct call's or
-	// jump's target reads "0x6005ae89 <sys_getpid>"; a RIP-relative
+	// Text is GNU (AT&T) syntax, as x86asm writes it: much like an older
+	// objdump (callq, retq, cdqe; movabs shows as mov). A direct call's
+	// or jump's target reads "0x6005ae89 <sys_getpid>"; a RIP-relative
 	// operand, a 64-bit constant that is a symbol's address, and an
 	// indirect call through a register loaded with such a constant just
-	// before get a note, "  # <name+0x10>".
+	// before get a note, "  # <name+0x10>". endbr64 and endbr32, which
+	// x86asm does not know, are decoded here.
 	Text   string
 	IsCall bool
 	Target uint64 // a direct call's or jump's destination, else 0
@@ -37,11 +38,11 @@ func Disassemble(code []byte, addr uint64, sym SymFunc) []Inst {
 	var loaded regConsts
 	for off := 0; off < len(code); {
 		pc := addr + uint64(off)
-		in, err := x86asm.Decode(code[off:], 64)
+		in, err := decode(code[off:])
 		if errors.Is(err, x86asm.ErrTruncated) {
 			break
 		}
-		if err != nil || in.Len <= 0 {
+		if err != nil {
 			out = append(out, Inst{Addr: pc, Len: 1, Bytes: []byte{code[off]}, Text: "(bad)"})
 			loaded = regConsts{}
 			off++
@@ -59,14 +60,4 @@ func Disassemble(code []byte, addr uint64, sym SymFunc) []Inst {
 		off += in.Len
 	}
 	return out
-}
-
-// InstLen gives the length of the instruction at the start of code.
-func InstLen(code []byte) (int, error) {
-	in, err := x86asm.Decode(code, 64)
-	if err != nil {
-		return 0, fmt.Errorf("decode instruction % x: %w: %w", code[:min(len(code), 15)],
-			ErrBadInstruction, err)
-	}
-	return in.Len, nil
 }

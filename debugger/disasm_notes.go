@@ -2,6 +2,7 @@ package debugger
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/arch/x86/x86asm"
 )
@@ -14,15 +15,18 @@ import (
 //
 // so a listing that named direct targets only would name almost none.
 // regConsts remembers which registers a straight run of code has loaded
-// with a constant, so the indirect call can be named too.
+// with a constant, so the indirect call can be named too. It forgets all
+// at a branch; a jump from elsewhere into the run, between the load and
+// the call, is not seen (GCC does not emit one for these sequences).
 type regConsts struct {
 	val [16]uint64
 	ok  [16]bool
 }
 
 // annotate formats in at pc and gives a direct branch's target.
-func annotate(in x86asm.Inst, pc uint64, sym SymFunc, loaded *regConsts) (string, uint64) {
-	text := x86asm.GNUSyntax(in, pc, nil)
+func annotate(in decoded, pc uint64, sym SymFunc, loaded *regConsts) (string, uint64) {
+	// x86asm names an absent SIB index %riz, as old objdumps did.
+	text := strings.ReplaceAll(in.text(pc), ",%riz)", ")")
 	var target uint64
 	note := ""
 	for _, arg := range in.Args {
@@ -35,19 +39,22 @@ func annotate(in x86asm.Inst, pc uint64, sym SymFunc, loaded *regConsts) (string
 		case x86asm.Mem:
 			if a.Base == x86asm.RIP && a.Index == 0 {
 				ea := pc + uint64(in.Len) + uint64(a.Disp)
-				note = fmt.Sprintf("%#x %s", ea, symNote(sym, ea))
+				note = fmt.Sprintf("%#x", ea)
+				if name := symNote(sym, ea); name != "" {
+					note += " " + name
+				}
 			}
 		case x86asm.Imm:
 			if in.Op == x86asm.MOV && in.DataSize == 64 {
 				note = symNote(sym, uint64(a))
 			}
 		case x86asm.Reg:
-			if f, ok := regFamily(a); ok && loaded.ok[f] && isIndirectBranch(in) {
+			if f, ok := regFamily(a); ok && loaded.ok[f] && isIndirectBranch(in.Inst) {
 				note = symNote(sym, loaded.val[f])
 			}
 		}
 	}
-	loaded.update(in)
+	loaded.update(in.Inst)
 	if note != "" {
 		text += "  # " + note
 	}

@@ -3,6 +3,7 @@ package debugger
 import (
 	"debug/dwarf"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -39,16 +40,19 @@ func startLineLoad(f *elf.File, inText func(uint64) bool) *lineLoad {
 	go func() {
 		defer close(l.done)
 		defer f.Close()
-		defer func() {
-			// debug/dwarf reads untrusted bytes; a panic in it must not
-			// take the whole program down from this goroutine.
-			if r := recover(); r != nil {
-				l.table, l.err = nil, fmt.Errorf("load line table: decoder failed: %v", r)
-			}
-		}()
+		defer recoverDecoder(&l.err)
 		l.table, l.err = loadLineTable(f, inText)
 	}()
 	return l
+}
+
+// recoverDecoder turns a panic of debug/dwarf, which reads untrusted
+// bytes, into an error: in a goroutine of its own it would take the whole
+// program down. Deferred by each goroutine that decodes.
+func recoverDecoder(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("decode DWARF: panic: %v", r)
+	}
 }
 
 func loadLineTable(f *elf.File, inText func(uint64) bool) (*lineTable, error) {
@@ -76,7 +80,7 @@ func (s *Symbols) WaitLines() error {
 
 func (s *Symbols) lineTable() (*lineTable, error) {
 	if s.lines == nil {
-		return nil, fmt.Errorf("load line table: %w", ErrNoLine)
+		return nil, errors.New("load line table: the symbols were not loaded by LoadSymbols")
 	}
 	<-s.lines.done
 	return s.lines.table, s.lines.err
@@ -93,17 +97,46 @@ func (s *Symbols) Tree() string {
 	return t.tree
 }
 
-// Line gives the source line of the statement containing addr.
+// Line gives the source line of the statement containing addr. Several
+// statements often start at one address: a function's first instruction
+// starts its opening line, its declarations and its first statement, and
+// code inlined into it adds lines of other files. Line takes the last of
+// them that is in the file of the function's own first line, as gdb does
+// for the function's (not the inlined code's) frame: at sys_getpid's
+// first instruction, kernel/sys.c and its return statement, not the
+// include/linux/pid.h of the inlined task_tgid_vnr.
 func (s *Symbols) Line(addr uint64) (file string, line int, ok bool) {
 	t, err := s.lineTable()
 	if err != nil {
 		return "", 0, false
 	}
-	i := sort.Search(len(t.addrs), func(i int) bool { return t.addrs[i] > addr }) - 1
-	if i < 0 || t.rows[i].line == 0 {
+	first, last := t.rowsAt(addr)
+	if last < 0 || t.rows[last].line == 0 {
 		return "", 0, false
 	}
-	return t.files[t.rows[i].file], int(t.rows[i].line), true
+	pick := last
+	if lo, _, ok := s.FuncRange(addr); ok {
+		if f, l := t.rowsAt(lo); l >= 0 && t.addrs[f] == lo && t.rows[f].line != 0 {
+			home := t.rows[f].file
+			for pick = last; pick > first && t.rows[pick].file != home; pick-- {
+			}
+			if t.rows[pick].file != home {
+				pick = last
+			}
+		}
+	}
+	return t.files[t.rows[pick].file], int(t.rows[pick].line), true
+}
+
+// rowsAt gives the rows that start at the last row address at or below
+// addr, first to last; last is -1 when there is none.
+func (t *lineTable) rowsAt(addr uint64) (first, last int) {
+	last = sort.Search(len(t.addrs), func(i int) bool { return t.addrs[i] > addr }) - 1
+	first = last
+	for first > 0 && t.addrs[first-1] == t.addrs[last] && t.rows[first-1].line != 0 {
+		first--
+	}
+	return first, last
 }
 
 // compileUnits lists the compilation units and guesses the source tree:
@@ -127,7 +160,8 @@ func compileUnits(d *dwarf.Data) ([]*dwarf.Entry, string, error) {
 			continue
 		}
 		units = append(units, e)
-		if name, _ := e.Val(dwarf.AttrName).(string); tree == "" {
+		if tree == "" {
+			name, _ := e.Val(dwarf.AttrName).(string)
 			tree = treeOf(name)
 		}
 		if dir, _ := e.Val(dwarf.AttrCompDir).(string); dir != "" {

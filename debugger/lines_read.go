@@ -29,7 +29,8 @@ type unitRow struct {
 // readUnitsLines decodes the units' line programs in parallel, one unit
 // at a time per worker (debug/dwarf's Data is safe for concurrent line
 // readers: they only read its sections).
-func readUnitsLines(d *dwarf.Data, units []*dwarf.Entry, inText func(uint64) bool) ([]unitLines, error) {
+func readUnitsLines(d *dwarf.Data, units []*dwarf.Entry,
+	inText func(uint64) bool) ([]unitLines, error) {
 	parts := make([]unitLines, len(units))
 	errs := make([]error, len(units))
 	var next atomic.Int64
@@ -41,7 +42,10 @@ func readUnitsLines(d *dwarf.Data, units []*dwarf.Entry, inText func(uint64) boo
 				if i >= len(units) {
 					return
 				}
-				parts[i], errs[i] = readUnitLines(d, units[i], inText)
+				func() {
+					defer recoverDecoder(&errs[i])
+					parts[i], errs[i] = readUnitLines(d, units[i], inText)
+				}()
 			}
 		})
 	}

@@ -60,8 +60,8 @@ func Backtrace(mem Memory, pc, sp, fp uint64, syms *Symbols, max int) []Frame {
 // ReturnAddress finds where the function executing at pc returns to, for
 // "finish". Within the function's prologue and epilogue the return
 // address is not at [fp+8] (the kernel, built with -Os, often sets rbp a
-// few instructions after push %rbp), so it reads the function's code: see
-// unwindStep.
+// few instructions after push %rbp), so it reads the function's code (see
+// unwind_step.go). With syms nil it takes [fp+8].
 func ReturnAddress(mem Memory, pc, sp, fp uint64, syms *Symbols) (uint64, error) {
 	caller, err := unwindStep(mem, syms, regs{pc, sp, fp}, true)
 	if err != nil {

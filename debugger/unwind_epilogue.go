@@ -15,10 +15,11 @@ func epilogueRule(code []byte, lo, pc uint64) (frameRule, bool) {
 		if pc < lo || pc-lo >= uint64(len(code)) {
 			return rule, false
 		}
-		in, err := x86asm.Decode(code[pc-lo:], 64)
+		d, err := decode(code[pc-lo:])
 		if err != nil {
 			return rule, false
 		}
+		in := d.Inst
 		next := pc + uint64(in.Len)
 		switch {
 		case in.Op == x86asm.RET:

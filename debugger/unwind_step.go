@@ -1,25 +1,26 @@
 package debugger
 
-import (
-	"fmt"
-)
+import "fmt"
 
 // The kernel has frame pointers, but a function sets rbp only somewhere
 // in its prologue (with -Os, push %rbp and mov %rsp,%rbp may be several
 // instructions apart), undoes it in its epilogue, and leaf functions
 // have no frame at all. So the unwinder reads the function's code, taken
 // from the ELF file so that breakpoints written into the live kernel do
-// not get in the way, and follows it from the function's start to pc
-// along jumps and fall-throughs, keeping count of the pushes, pops and
-// stack adjustments (see stackState). Compiled code has one stack layout
-// at each instruction, whatever the path, so the first path found gives
-// where the return address and the saved rbp are at pc.
+// not get in the way, and follows it from the function's start to pc,
+// keeping count of the pushes, pops and stack adjustments (stackState,
+// walkPaths). Compiled code has one stack layout at each instruction,
+// whatever the path to it, so one path to pc tells where the return
+// address and the saved rbp are.
 //
-// When no path reaches pc (it lies behind a jump through a table), a scan
-// forwards from pc to a ret through pops only (an epilogue), or else the
-// straight line from the start, stands in. Without a symbol for pc the
-// plain frame-pointer rule applies: saved rbp at [rbp], return address
-// at [rbp+8].
+// If that fails (code the walk cannot follow), a scan forwards from pc to
+// a ret through pops only (an epilogue), or else the straight line from
+// the function's start, stands in. Without a symbol for pc the plain
+// frame-pointer rule applies: saved rbp at [rbp], return address at
+// [rbp+8].
+//
+// Checked against the kernel's own unwind tables (.eh_frame), which say
+// the same for every instruction: see TestBacktraceRulesMatchCFI.
 
 // maxFuncCode bounds the code read from a function's start.
 const maxFuncCode = 64 << 10
@@ -104,16 +105,15 @@ func findRule(syms *Symbols, pc uint64, innermost bool) (frameRule, error) {
 	if code == nil {
 		return framePointerRule, nil
 	}
-	st, err := walkTo(code, lo, pc, true)
+	st, err := walkPaths(code, lo, pc)
 	if err == nil {
 		return st.rule()
 	}
-	// pc is out of reach of the walk (past a jump through a table, say):
-	// try the epilogue, then the straight line from the start.
+	// The walk failed: try the epilogue, then the straight line.
 	if rule, ok := epilogueRule(code, lo, pc); ok {
 		return rule, nil
 	}
-	if st, err = walkTo(code, lo, pc, false); err != nil {
+	if st, err = walkStraight(code, lo, pc); err != nil {
 		return frameRule{}, err
 	}
 	return st.rule()

@@ -6,7 +6,7 @@
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 for p in flex bison bc gcc make ccache busybox-static e2fsprogs xz-utils \
-	tmux gdb libelf-dev; do
+	tmux gdb libelf-dev binutils; do
 	have "$p" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
