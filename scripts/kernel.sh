@@ -109,9 +109,19 @@ jobs=$(( $(nproc) + 1 ))
 say "building UML kernel with $jobs jobs (about 4 minutes on 2 cores from a cold cache)"
 start=$(date +%s)
 # Show one progress line per 200 compiled files rather than every file.
-make -C "$tree" O="$build" ARCH=um -j"$jobs" CC="$cc" linux 2>"$build/build.err" |
-	awk '/^  (CC|LD|AR)/ { n++; if (n % 200 == 0) { printf "    %d files compiled, %ds\n", n, systime() - '"$start"'; fflush() } }' >&2 ||
-	true
+# build runs make, showing one progress line per 200 compiled files.
+build() {
+	make -C "$tree" O="$build" ARCH=um -j"$jobs" CC="$cc" linux 2>"$build/build.err" |
+		awk '/^  (CC|LD|AR)/ { n++; if (n % 200 == 0) { printf "    %d files compiled, %ds\n", n, systime() - '"$start"'; fflush() } }' >&2 ||
+		true
+}
+build
+if [ ! -x "$build/linux" ] && [ "$cc" != gcc ]; then
+	# A compiler cache entry left by an interrupted build can lack its
+	# dependency file; compile again, refreshing the cache.
+	say "kernel build failed; trying again with the compiler cache refreshed"
+	CCACHE_RECACHE=1 build
+fi
 [ -x "$build/linux" ] || { tail -30 "$build/build.err" >&2; die "kernel build failed; full log: $build/build.err"; }
 
 mkdir -p "$out"
