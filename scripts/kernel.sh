@@ -12,8 +12,11 @@
 . "$(dirname "$0")/common.sh"
 
 frag="$REPO/assets/kernel/uml.config"
-# The key hashes contents only, never paths, so every clone shares it.
-fraghash=$(cat "$frag" "$0" | sha256sum | cut -c1-12)
+# The key hashes the fragment's contents (never paths, so every clone
+# shares it) and KEY_VERSION, raised when a change to this script changes
+# the kernel it builds.
+KEY_VERSION=1
+fraghash=$( { cat "$frag"; echo "$KEY_VERSION"; } | sha256sum | cut -c1-12)
 apt_dir="$UMWB_CACHE/apt"
 src_dir="$UMWB_CACHE/src"
 
