@@ -16,6 +16,9 @@ var ErrClosed = errors.New("console closed")
 // per read anyway.
 const readSize = 8192
 
+// feedPiece is the most the read loop hands the emulator at once.
+const feedPiece = 1024
+
 // Console is a node's console: a pty pair, the emulator fed by the master and
 // an optional log file. See the package comment for its goroutines and locks.
 type Console struct {
@@ -23,6 +26,8 @@ type Console struct {
 	term   Terminal
 	log    *os.File // nil when not logging
 	in     inputQueue
+
+	logFailed bool // owned by the read loop
 
 	mu       sync.Mutex
 	slave    *os.File // nil after CloseSlave or Close
@@ -142,8 +147,10 @@ func (c *Console) Resize(cols, rows int) error {
 // was never started is done once closed.
 func (c *Console) Done() <-chan struct{} { return c.done }
 
-// Err returns the first unexpected error of the read loop (a read error
-// other than the normal end, or a failed log write); nil when there was none.
+// Err returns the first unexpected error of the read loop: a read error
+// other than the normal end, a failed log write (logging then stops), or an
+// emulator reset (ErrEmulatorReset; the console goes on); nil when there was
+// none.
 func (c *Console) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -161,6 +168,9 @@ func (c *Console) setErr(err error) {
 // Close closes the master, which wakes a pending read, waits for the read
 // loop and the writer to end, and closes the slave, the emulator and the log.
 // It is safe to call more than once; later calls return the first result.
+// Because it waits for the read loop, it must not be called from an OnChange
+// callback, nor from code such a callback waits for (a tview event loop
+// that the callback queues an update to, say).
 func (c *Console) Close() error {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()

@@ -16,8 +16,10 @@
 // A Console is safe for concurrent use. It has three locks, none of which is
 // held while another package's code runs:
 //
-//   - the emulator's own lock (inside the Terminal), held for one Write,
-//     Resize or cell read at a time;
+//   - the emulator's own lock (inside the Terminal), held for one Write
+//     (the read loop feeds at most 1 KiB at a time), one Resize, or one cell
+//     or row read, so that drawing never waits long behind a flood of
+//     output;
 //   - the input queue's lock, a leaf, held while input is queued or taken;
 //   - the Console's lock, guarding the subscriber set, the change callbacks
 //     and the open/started/closed state; it is never held during I/O nor

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 )
 
@@ -26,14 +27,23 @@ func (c *Console) readLoop() {
 }
 
 func (c *Console) consume(p []byte) {
-	if c.log != nil && c.Err() == nil {
+	if c.log != nil && !c.logFailed {
 		if _, err := c.log.Write(p); err != nil {
 			// The console goes on without its log.
+			c.logFailed = true
 			c.setErr(fmt.Errorf("write console log: %w", err))
 		}
 	}
-	// The emulator fails only once closed, and then the loop is ending.
-	_, _ = c.term.Write(p)
+	// In pieces, so that the emulator's lock (which Draw needs) is never
+	// held for long: the library takes about half a microsecond a byte.
+	for q := p; len(q) > 0; {
+		n := min(len(q), feedPiece)
+		if _, err := c.term.Write(q[:n]); err != nil && !errors.Is(err, ErrClosed) {
+			// The emulator was reset and goes on; note the first time.
+			c.setErr(fmt.Errorf("feed console emulator: %w", err))
+		}
+		q = q[n:]
+	}
 
 	chunk := bytes.Clone(p)
 	c.mu.Lock()

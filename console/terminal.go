@@ -25,6 +25,15 @@ type Terminal interface {
 	// ScrollbackCell returns the cell at column x of a scrollback line; line
 	// 0 is the oldest kept line. Beyond a line's end it returns a blank cell.
 	ScrollbackCell(line, x int) Cell
+	// ScreenRow appends the cells of screen row y to dst[:0], one per
+	// column, and returns the result; outside the screen it returns dst[:0].
+	// It reads the row in one go, so drawers need not take the emulator's
+	// lock once per cell.
+	ScreenRow(y int, dst []Cell) []Cell
+	// ScrollbackRow is ScreenRow for a scrollback line; a line may be
+	// shorter than the screen (trailing blanks are not kept) or, after the
+	// screen got narrower, longer.
+	ScrollbackRow(line int, dst []Cell) []Cell
 	// InputModes returns the modes the program set that change what keys and
 	// pastes must send.
 	InputModes() InputModes

@@ -22,6 +22,8 @@ type View struct {
 	sbLen int
 	// cols and rows are the size last given to the console.
 	cols, rows int
+	// row is reused for reading rows from the emulator.
+	row []Cell
 }
 
 // NewView returns a bordered view of c with the given title. The console is
@@ -58,25 +60,26 @@ func (v *View) Draw(screen tcell.Screen) {
 
 	t := v.c.term
 	sbLen := t.ScrollbackLen()
+	// TODO: once the scrollback is full, each new line drops the oldest and
+	// the length stays the same, so a scrolled view drifts toward older
+	// lines; the library does not count dropped lines.
 	if v.scroll > 0 && sbLen > v.sbLen {
 		v.scroll += sbLen - v.sbLen
 	}
 	v.sbLen = sbLen
 	v.scroll = min(v.scroll, sbLen)
 
-	cols, rows := t.Size()
-	for row := 0; row < h; row++ {
-		var cell func(x int) Cell
-		switch line := row - v.scroll; {
+	_, rows := t.Size()
+	for y := 0; y < h; y++ {
+		switch line := y - v.scroll; {
 		case line < 0:
-			sb := sbLen + line
-			cell = func(x int) Cell { return t.ScrollbackCell(sb, x) }
+			v.row = t.ScrollbackRow(sbLen+line, v.row)
 		case line < rows:
-			cell = func(x int) Cell { return t.Cell(x, line) }
+			v.row = t.ScreenRow(line, v.row)
 		default:
 			continue
 		}
-		drawLine(screen, x0, y0+row, min(w, cols), cell)
+		drawRow(screen, x0, y0+y, w, v.row)
 	}
 
 	if v.scroll > 0 {
@@ -85,19 +88,23 @@ func (v *View) Draw(screen tcell.Screen) {
 			screen.PutStrStyled(x0+w-len(ind), y0, ind,
 				tcell.StyleDefault.Reverse(true))
 		}
-		screen.HideCursor()
+	}
+	// The cursor is the focused primitive's to place or hide.
+	if !v.HasFocus() {
 		return
 	}
 	cx, cy, visible := t.Cursor()
-	if v.HasFocus() && visible && cx < w && cy < h {
+	if v.scroll == 0 && visible && cx < w && cy < h {
 		screen.ShowCursor(x0+cx, y0+cy)
+	} else {
+		screen.HideCursor()
 	}
 }
 
-// drawLine draws w cells of a line at x0, y.
-func drawLine(screen tcell.Screen, x0, y, w int, cell func(x int) Cell) {
-	for x := 0; x < w; {
-		c := cell(x)
+// drawRow draws the cells of a row at x0, y, cut at w columns.
+func drawRow(screen tcell.Screen, x0, y, w int, row []Cell) {
+	for x := 0; x < w && x < len(row); {
+		c := row[x]
 		if c.Width == 0 {
 			x++
 			continue

@@ -143,8 +143,8 @@ func TestViewKeysReachGuest(t *testing.T) {
 		keys(tcell.NewEventKey(tcell.KeyRune, r, tcell.ModNone), nil)
 	}
 	keys(tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), nil)
-	out.expect(t, `\nok-2\r\n`, 5*time.Second)
+	out.expect(t, `ok-2\r\n`, 5*time.Second)
 
 	v.PasteHandler()("echo pasted-$((2+3))\n", nil)
-	out.expect(t, `\npasted-5\r\n`, 5*time.Second)
+	out.expect(t, `pasted-5\r\n`, 5*time.Second)
 }

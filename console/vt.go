@@ -2,11 +2,12 @@ package console
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 
-	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
 )
@@ -14,11 +15,21 @@ import (
 // ScrollbackLines is how many lines above the screen a console keeps.
 const ScrollbackLines = 5000
 
+// ErrEmulatorReset is returned by a Terminal's Write when the emulator
+// library failed on the guest's output and was replaced by a fresh one (the
+// scrollback is kept, the screen starts empty).
+var ErrEmulatorReset = errors.New("terminal emulator failed and was reset")
+
 // vtTerminal is a Terminal on github.com/charmbracelet/x/vt.
 //
 // The library writes its replies synchronously into an io.Pipe while it
 // parses, so some goroutine must always be reading that pipe or Write would
-// hang; pump is that goroutine. It never takes mu.
+// hang; pump is that goroutine, one per emulator. It never takes mu, and ends
+// when the pipe is closed.
+//
+// The library can panic on some input (found by FuzzVTWrite: a scroll region
+// set before the screen got shorter), and the guest's output is untrusted.
+// Write and Resize therefore recover, and replace the emulator.
 type vtTerminal struct {
 	mu    sync.Mutex // guards em and modes
 	em    *vt.Emulator
@@ -31,20 +42,29 @@ type vtTerminal struct {
 // NewVT returns a Terminal of cols columns and rows rows that keeps
 // ScrollbackLines lines of scrollback. Close it to end its reply goroutine.
 func NewVT(cols, rows int) Terminal {
-	t := &vtTerminal{em: vt.NewEmulator(max(cols, 1), max(rows, 1))}
-	t.em.SetScrollbackSize(ScrollbackLines)
-	t.em.SetCallbacks(vt.Callbacks{
+	t := &vtTerminal{}
+	t.em = t.newEmulator(max(cols, 1), max(rows, 1))
+	return t
+}
+
+// newEmulator makes an emulator with the console's settings and starts its
+// reply pump.
+func (t *vtTerminal) newEmulator(cols, rows int) *vt.Emulator {
+	em := vt.NewEmulator(cols, rows)
+	em.SetScrollbackSize(ScrollbackLines)
+	em.SetCallbacks(vt.Callbacks{
 		EnableMode:  func(m ansi.Mode) { t.setMode(m, true) },
 		DisableMode: func(m ansi.Mode) { t.setMode(m, false) },
 	})
 	// A full reset (RIS) resets the modes without telling the callbacks;
 	// returning false lets the library's own handler run as well.
-	t.em.RegisterEscHandler('c', func() bool {
+	em.RegisterEscHandler('c', func() bool {
 		t.modes = InputModes{}
 		return false
 	})
-	go t.pump()
-	return t
+	guardCounts(em)
+	go t.pump(em)
+	return em
 }
 
 // setMode runs inside em.Write, with mu held.
@@ -57,18 +77,30 @@ func (t *vtTerminal) setMode(m ansi.Mode, on bool) {
 	}
 }
 
-// pump hands the library's replies to the reply function until Close.
-func (t *vtTerminal) pump() {
+// pump hands em's replies to the reply function until em's pipe is closed.
+func (t *vtTerminal) pump(em *vt.Emulator) {
 	buf := make([]byte, 4096)
 	for {
-		n, err := t.em.Read(buf)
-		if err != nil || t.closed.Load() {
+		n, err := em.Read(buf)
+		if err != nil {
 			return
 		}
 		if f := t.reply.Load(); f != nil && n > 0 {
 			(*f)(bytes.Clone(buf[:n]))
 		}
 	}
+}
+
+// closePipe ends em's pump. The library's own Close is not used: its closed
+// flag is read by Read without a lock, so calling it while pump waits in
+// Read is a data race. Closing the writing end of the reply pipe instead
+// makes pump's Read return io.EOF. Nothing writes to the pipe afterwards:
+// em is no longer used.
+func closePipe(em *vt.Emulator) error {
+	if w, ok := em.InputPipe().(io.Closer); ok {
+		return w.Close()
+	}
+	return nil
 }
 
 func (t *vtTerminal) OnReply(f func(p []byte)) {
@@ -79,12 +111,13 @@ func (t *vtTerminal) OnReply(f func(p []byte)) {
 	t.reply.Store(&f)
 }
 
-func (t *vtTerminal) Write(p []byte) (int, error) {
+func (t *vtTerminal) Write(p []byte) (n int, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed.Load() {
 		return 0, fmt.Errorf("write terminal: %w", ErrClosed)
 	}
+	defer t.recoverReset(&err)
 	return t.em.Write(p)
 }
 
@@ -98,6 +131,8 @@ func (t *vtTerminal) Resize(cols, rows int) {
 	if t.closed.Load() {
 		return
 	}
+	var err error
+	defer t.recoverReset(&err)
 	if cur := t.em.CursorPosition(); cur.Y >= rows && !t.em.IsAltScreen() {
 		k := cur.Y - rows + 1
 		// SU scrolls the lines into the scrollback, CUU follows with the
@@ -107,63 +142,32 @@ func (t *vtTerminal) Resize(cols, rows int) {
 	t.em.Resize(cols, rows)
 }
 
-func (t *vtTerminal) Size() (cols, rows int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.em.Width(), t.em.Height()
+// recoverReset, deferred with mu held, turns a panic of the library into
+// ErrEmulatorReset and replaces the emulator, keeping its scrollback.
+func (t *vtTerminal) recoverReset(err *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	old := t.em
+	w, h := max(old.Width(), 1), max(old.Height(), 1)
+	_ = closePipe(old)
+	t.modes = InputModes{}
+	t.em = t.newEmulator(w, h)
+	if sb := old.Scrollback(); sb != nil {
+		for _, l := range sb.Lines() {
+			t.em.Scrollback().Push(l)
+		}
+	}
+	*err = fmt.Errorf("write terminal: %w: %v", ErrEmulatorReset, r)
 }
 
-func (t *vtTerminal) Cell(x, y int) Cell {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return fromUV(t.em.CellAt(x, y))
-}
-
-func (t *vtTerminal) Cursor() (x, y int, visible bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	p := t.em.CursorPosition()
-	return p.X, p.Y, !t.em.CursorHidden()
-}
-
-func (t *vtTerminal) ScrollbackLen() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.em.ScrollbackLen()
-}
-
-func (t *vtTerminal) ScrollbackCell(line, x int) Cell {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return fromUV(t.em.ScrollbackCellAt(x, line))
-}
-
-func (t *vtTerminal) InputModes() InputModes {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.modes
-}
-
-// Close stops Write and ends pump. The library's own Close is not used: its
-// closed flag is read by Read without a lock, so calling it while pump waits
-// in Read is a data race. Instead a wake-up byte is written into the reply
-// pipe, which pump reads, sees closed and returns.
+// Close stops Write and Resize and ends the reply goroutine.
 func (t *vtTerminal) Close() error {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.closed.Swap(true) {
-		t.mu.Unlock()
 		return nil
 	}
-	t.mu.Unlock()
-	_, _ = t.em.InputPipe().Write([]byte{0})
-	return nil
-}
-
-// fromUV converts a library cell; nil (outside the screen or past a
-// scrollback line's end) is a blank.
-func fromUV(c *uv.Cell) Cell {
-	if c == nil {
-		return blankCell
-	}
-	return Cell{Text: c.Content, Width: c.Width, Style: tcellStyle(&c.Style)}
+	return closePipe(t.em)
 }

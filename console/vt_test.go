@@ -26,13 +26,11 @@ func write(t *testing.T, vt Terminal, s string) {
 }
 
 func screenLine(vt Terminal, y int) string {
-	cols, _ := vt.Size()
-	return lineText(cols, func(x int) Cell { return vt.Cell(x, y) })
+	return lineText(vt.ScreenRow(y, nil))
 }
 
 func scrollbackLine(vt Terminal, l int) string {
-	cols, _ := vt.Size()
-	return lineText(cols, func(x int) Cell { return vt.ScrollbackCell(l, x) })
+	return lineText(vt.ScrollbackRow(l, nil))
 }
 
 func TestVTColours(t *testing.T) {
@@ -209,5 +207,59 @@ func TestVTClose(t *testing.T) {
 	}
 	if err := vt.Close(); err != nil {
 		t.Errorf("second close: %v", err)
+	}
+}
+
+// A guest's absurd counts must not stall the emulator, and sane counts
+// still work.
+func TestVTHugeCounts(t *testing.T) {
+	for _, seq := range []string{"b", "X", "I", "Z"} {
+		vt := newTestVT(t, 80, 24)
+		within(t, time.Second, "CSI 2000000000 "+seq, func() {
+			write(t, vt, "x\x1b[2000000000"+seq)
+		})
+	}
+	vt := newTestVT(t, 20, 5)
+	write(t, vt, "ab\x1b[3bc\r\n0123456789\r\x1b[3C\x1b[4X|")
+	if got := screenLine(vt, 0); got != "abbbbc" {
+		t.Errorf("REP 3 after ab gives %q, want abbbbc", got)
+	}
+	if got := screenLine(vt, 1); got != "012|   789" {
+		t.Errorf("ECH 4 at column 3 gives %q, want 012|   789", got)
+	}
+}
+
+// Close must not depend on timing with the reply goroutine.
+func TestVTCloseAfterReplies(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		vt := NewVT(20, 5)
+		write(t, vt, "\x1b[6n\x1b[?1$p")
+		within(t, time.Second, "Close after replies", func() { vt.Close() })
+	}
+}
+
+// The library panics on a scroll region that reaches below the screen
+// (found by FuzzVTWrite). The terminal recovers with a fresh emulator that
+// keeps the scrollback and goes on working.
+func TestVTRecoversFromLibraryPanic(t *testing.T) {
+	vt := newTestVT(t, 40, 5)
+	for i := 1; i <= 30; i++ {
+		write(t, vt, fmt.Sprintf("boot line %d\r\n", i))
+	}
+	_, err := vt.Write([]byte("\x1b[;10r\x1b[S"))
+	if !errors.Is(err, ErrEmulatorReset) {
+		t.Fatalf("write of the crashing sequence: %v, want ErrEmulatorReset", err)
+	}
+	// 26 lines had left the screen; the failed scroll may have added one.
+	if n := vt.ScrollbackLen(); n < 26 || scrollbackLine(vt, 0) != "boot line 1" {
+		t.Errorf("after the reset the scrollback has %d lines starting %q, want 26 from line 1",
+			n, scrollbackLine(vt, 0))
+	}
+	write(t, vt, "still alive")
+	if got := screenLine(vt, 0); got != "still alive" {
+		t.Errorf("after the reset the screen shows %q", got)
+	}
+	if cols, rows := vt.Size(); cols != 40 || rows != 5 {
+		t.Errorf("after the reset the size is %dx%d, want 40x5", cols, rows)
 	}
 }
