@@ -12,7 +12,7 @@ import (
 )
 
 // DebugUsage lists the debugger commands.
-const DebugUsage = `debugger commands (the kernel of NODE; the first one attaches):
+const DebugUsage = `debugger commands (the kernel of NODE; pause or break attaches the debugger):
   pause NODE                 stop every thread of the node's kernel
   cont NODE                  let it run (until a breakpoint or pause)
   step NODE [N]              execute N instructions (default 1)
@@ -69,13 +69,25 @@ func (s *Server) handleDebug(ctx context.Context, req Request) (any, error) {
 		}
 		return s.stepResult(e, syms, e.LastStop(), nil)
 	}
+	if req.Cmd == "sym" {
+		if len(args) < 1 {
+			return nil, errors.New("usage: sym NODE PATTERN")
+		}
+		return syms.Search(args[0], 50), nil
+	}
 	e := n.Debugger()
 	if e == nil {
-		if req.Cmd == "detach" {
-			return nil, &vm.NodeError{Node: n.Name(), Op: "detach", Err: vm.ErrNotDebugging}
-		}
-		if e, err = n.Debug(); err != nil {
-			return nil, err
+		switch req.Cmd {
+		case "pause", "break":
+			// These attach the debugger; the others need it attached.
+			if e, err = n.Debug(); err != nil {
+				return nil, err
+			}
+		case "breaks":
+			return []debugger.Breakpoint{}, nil
+		default:
+			return nil, &vm.NodeError{Node: n.Name(), Op: req.Cmd,
+				Err: fmt.Errorf("%w (pause NODE or break NODE WHERE attaches one)", vm.ErrNotDebugging)}
 		}
 	}
 	defer n.SyncDebugState()
@@ -189,11 +201,6 @@ func (s *Server) handleDebug(ctx context.Context, req Request) (any, error) {
 			insts = insts[:count]
 		}
 		return insts, nil
-	case "sym":
-		if len(args) < 1 {
-			return nil, errors.New("usage: sym NODE PATTERN")
-		}
-		return syms.Search(args[0], 50), nil
 	case "detach":
 		return nil, n.Undebug()
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -97,6 +98,7 @@ type Engine struct {
 	lastStop   Stop
 	prev       unix.PtraceRegs // registers before the last step, to mark changes
 	stops      chan Stop       // stops that happen while running, for waiters
+	cancel     atomic.Bool     // set by Pause to end a long Step early
 	onStop     func(Stop)
 }
 
@@ -260,6 +262,8 @@ func (e *Engine) OnStop(f func(Stop)) {
 
 // Pause stops every thread of the kernel process.
 func (e *Engine) Pause() (Stop, error) {
+	// A long Step in progress holds the owner thread: ask it to end.
+	e.cancel.Store(true)
 	var st Stop
 	err := e.do(func() error {
 		if e.paused {

@@ -23,20 +23,37 @@ func (e *Engine) Step(n int) (Stop, error) {
 	if n < 1 {
 		n = 1
 	}
+	e.cancel.Store(false)
 	var st Stop
 	err := e.do(func() error {
 		if !e.paused {
 			return ErrNotPaused
 		}
-		if regs, err := e.regsOf(e.cur); err == nil {
-			e.prev = regs
+		th := e.threads[e.cur]
+		if th == nil {
+			return fmt.Errorf("step: thread %d is gone", e.cur)
 		}
+		regs, err := e.regsOf(th.tid)
+		if err != nil {
+			return err
+		}
+		e.prev = regs
+
+		// One watchdog for the whole run: it stops the thread when no
+		// step has finished for BlockedStepTimeout.
+		var done, kicked atomic.Bool
+		var steps atomic.Int64
+		go e.watchSteps(th.tid, &steps, &done, &kicked)
+		defer done.Store(true)
+
+		pc := regs.Rip
 		for i := 0; i < n; i++ {
-			var err error
-			if st, err = e.stepOne(); err != nil {
+			if st, err = e.stepOne(th, pc, &kicked); err != nil {
 				return err
 			}
-			if st.Reason == StopBlocked {
+			steps.Add(1)
+			pc = st.PC
+			if st.Reason == StopBlocked || e.cancel.Load() {
 				break
 			}
 		}
@@ -46,33 +63,43 @@ func (e *Engine) Step(n int) (Stop, error) {
 	return st, err
 }
 
-// stepOne single-steps the current thread, over a breakpoint byte if it
-// stands on one. Owner thread only.
-func (e *Engine) stepOne() (Stop, error) {
-	th := e.threads[e.cur]
-	if th == nil {
-		return Stop{}, fmt.Errorf("step: thread %d is gone", e.cur)
+// watchSteps sends SIGSTOP to a thread whose step has not finished within
+// BlockedStepTimeout (it runs a blocking system call), until done.
+func (e *Engine) watchSteps(tid int, steps *atomic.Int64, done, kicked *atomic.Bool) {
+	last := int64(-1)
+	for !done.Load() {
+		time.Sleep(BlockedStepTimeout / 4)
+		for i := 0; i < 3 && !done.Load(); i++ {
+			if now := steps.Load(); now != last {
+				last = now
+				break
+			}
+			time.Sleep(BlockedStepTimeout / 4)
+			if i == 2 && !done.Load() && steps.Load() == last {
+				kicked.Store(true)
+				tgkill(e.pid, tid, unix.SIGSTOP)
+			}
+		}
 	}
-	regs, err := e.regsOf(th.tid)
-	if err != nil {
-		return Stop{}, err
-	}
-	if bp := e.insertedAt(regs.Rip); bp != nil {
-		if err := e.unpatch(bp); err != nil {
+}
+
+// stepOne single-steps th from pc, over a breakpoint byte if it stands on
+// one. Owner thread only.
+func (e *Engine) stepOne(th *thread, pc uint64, kicked *atomic.Bool) (Stop, error) {
+	if e.insertedAt(pc) != nil {
+		if err := e.unpatch(&pc); err != nil {
 			return Stop{}, err
 		}
-		defer e.patch(bp)
+		defer e.patch(&pc)
 	}
-
-	var kicked atomic.Bool
-	watchdog := time.AfterFunc(BlockedStepTimeout, func() {
-		kicked.Store(true)
-		tgkill(e.pid, th.tid, unix.SIGSTOP)
-	})
-	defer watchdog.Stop()
-
 	if err := singlestep(th.tid, 0); err != nil {
 		return Stop{}, fmt.Errorf("step thread %d: %w", th.tid, err)
+	}
+	stopped := func(reason StopReason) (Stop, error) {
+		st := Stop{Reason: reason, Tid: th.tid}
+		r, err := e.regsOf(th.tid)
+		st.PC = r.Rip
+		return st, err
 	}
 	for {
 		_, ws, err := waitTid(th.tid, true)
@@ -89,17 +116,10 @@ func (e *Engine) stepOne() (Stop, error) {
 		case isExecStop(ws):
 			e.afterExec()
 		case sig == unix.SIGTRAP:
-			st := Stop{Reason: StopStep, Tid: th.tid}
-			if r, err := e.regsOf(th.tid); err == nil {
-				st.PC = r.Rip
-			}
-			return st, nil
-		case sig == unix.SIGSTOP && kicked.Load():
-			st := Stop{Reason: StopBlocked, Tid: th.tid}
-			if r, err := e.regsOf(th.tid); err == nil {
-				st.PC = r.Rip
-			}
-			return st, nil
+			return stopped(StopStep)
+		case sig == unix.SIGSTOP && kicked != nil && kicked.Load():
+			kicked.Store(false)
+			return stopped(StopBlocked)
 		default:
 			th.hold(sig)
 		}
@@ -123,7 +143,7 @@ func (e *Engine) stepOffBreakpoint() error {
 	if e.insertedAt(regs.Rip) == nil {
 		return nil
 	}
-	_, err = e.stepOne()
+	_, err = e.stepOne(th, regs.Rip, nil)
 	return err
 }
 
@@ -148,7 +168,11 @@ func (e *Engine) Next(ctx context.Context) (Stop, error) {
 		e.readOrig(code, regs.Rip)
 		n, isCall := callLen(code)
 		if !isCall {
-			st, err = e.stepOne()
+			th := e.threads[e.cur]
+			if th == nil {
+				return fmt.Errorf("next: thread %d is gone", e.cur)
+			}
+			st, err = e.stepOne(th, regs.Rip, nil)
 			e.lastStop = st
 			return err
 		}
