@@ -78,6 +78,17 @@ fi
 
 build="$UMWB_CACHE/build/$ver-$fraghash"
 mkdir -p "$build"
+# One build at a time: a second `make` waits for the first, then finds its
+# kernel ready.
+exec 9>"$UMWB_CACHE/kernel.lock"
+if ! flock -n 9; then
+	say "another kernel build is running; waiting for it"
+	flock 9
+fi
+if [ -x "$out/linux" ]; then
+	ln -sfn "$out/linux" "$UMWB_CACHE/linux"
+	exit 0
+fi
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
 export CCACHE_DIR="${CCACHE_DIR:-$UMWB_CACHE/ccache}"

@@ -123,6 +123,10 @@ func (p *kernelProc) finish(pidfd int) {
 	if pidfd >= 0 {
 		unix.Close(pidfd)
 	}
+	// A kernel that died early can leave a child of its start-up checks
+	// stopped, outside the reach of any parent-death signal; it shares
+	// the kernel's process group, which exists while such a member does.
+	unix.Kill(-p.pid, unix.SIGKILL)
 	close(p.exited)
 }
 

@@ -200,8 +200,11 @@ func (n *Node) boot(traceme bool) error {
 func (n *Node) watchConsole(gen int, con *console.Console, out <-chan []byte, unsubscribe func()) {
 	up := fmt.Sprintf(upMarker, n.Spec.Name, n.Spec.Index)
 	var line []byte
+	kick := time.AfterFunc(time.Hour, func() { n.kickConsole(gen) })
+	defer kick.Stop()
 	for {
 		for chunk := range out {
+			kick.Reset(consoleKickDelay)
 			for _, b := range chunk {
 				if b != '\n' {
 					if len(line) < 4096 {
@@ -223,6 +226,26 @@ func (n *Node) watchConsole(gen int, con *console.Console, out <-chan []byte, un
 		}
 		out, unsubscribe = con.Subscribe()
 		line = line[:0]
+	}
+}
+
+// consoleKickDelay is how long console output may pause before the
+// kernel is nudged; see kickConsole.
+const consoleKickDelay = 3 * time.Millisecond
+
+// kickConsole sends the kernel a SIGIO once console output has paused.
+// A UML kernel whose console write found the pty full waits for a SIGIO
+// saying it can write again, and the host does not always send one after
+// the reader drained the pty: a flood of output then crawls along at a
+// few kilobytes a second. A spurious SIGIO only makes the kernel poll its
+// descriptors. It is sent only to a node that is up (early in boot the
+// kernel has no handler for it) and not stopped by a debugger.
+func (n *Node) kickConsole(gen int) {
+	n.mu.Lock()
+	proc, ok := n.proc, n.gen == gen && n.state == Up && n.dbg == nil
+	n.mu.Unlock()
+	if ok && proc != nil {
+		proc.kill(unix.SIGIO)
 	}
 }
 

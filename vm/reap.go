@@ -30,6 +30,8 @@ func Reap(runDir string) {
 			continue
 		}
 		if isOurKernel(pid, umlDir) {
+			// Its process group holds the children it started.
+			unix.Kill(-pid, unix.SIGKILL)
 			unix.Kill(pid, unix.SIGKILL)
 			pids = append(pids, pid)
 		}
