@@ -164,6 +164,8 @@ func (p *debugPane) exec(line string) (string, error) {
 			fmt.Fprintf(&b, "%#x <%s>  %s\n", in.Addr, syms.Format(in.Addr), in.Text)
 		}
 		return b.String(), nil
+	case "l", "list":
+		return listSource(e, syms, arg(0))
 	case "sym", "info-functions":
 		var b strings.Builder
 		for _, s := range syms.Search(arg(0), 30) {
@@ -198,8 +200,46 @@ func (p *debugPane) exec(line string) (string, error) {
 		return "", nil
 	case "help", "h":
 		return "b WHERE, tbreak WHERE, delete [N], disable N, enable N, si [N], n, finish, c, pause, " +
-			"bt, x WHERE [LEN], p SYMBOL, disas [WHERE], info registers, info breakpoints, sym TEXT, detach\n" +
+			"bt, x WHERE [LEN], p SYMBOL, disas [WHERE], list [WHERE], info registers, info breakpoints, " +
+			"sym TEXT, detach\n" +
 			"WHERE: sys_getpid, sys_getpid+0x10, kernel/sys.c:1005, *0x6005ae89", nil
 	}
 	return "", fmt.Errorf("unknown command %q (help lists them)", verb)
+}
+
+// listSource shows the source around WHERE, or around the pc, with the
+// line marked, from the kernel tree the DWARF names.
+func listSource(e *debugger.Engine, syms *debugger.Symbols, where string) (string, error) {
+	var addr uint64
+	var err error
+	if where != "" {
+		addr, _, err = debugger.Resolve(syms, where)
+	} else {
+		addr, _, _, err = e.Frame()
+	}
+	if err != nil {
+		return "", err
+	}
+	file, line, ok := syms.Line(addr)
+	if !ok {
+		return "", fmt.Errorf("list: no source line for %#x <%s>", addr, syms.Format(addr))
+	}
+	tree := syms.Tree()
+	if tree == "" {
+		return "", fmt.Errorf("list: the kernel's source tree is not known")
+	}
+	lines, first, err := debugger.SourceLines(tree, file, line, 5)
+	if err != nil {
+		return "", fmt.Errorf("list: %w (is the kernel tree %s still there?)", err, tree)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d\n", file, line)
+	for i, text := range lines {
+		mark := "  "
+		if first+i == line {
+			mark = "=>"
+		}
+		fmt.Fprintf(&b, "%s %5d  %s\n", mark, first+i, text)
+	}
+	return b.String(), nil
 }

@@ -61,7 +61,7 @@ func newDebugPane(u *UI, n *vm.Node, e *debugger.Engine, syms *debugger.Symbols)
 		AddItem(p.cmd, 1, 0, true)
 	p.log("[gray]" + tview.Escape("F5 continue  F6 pause  F7 step  F8 next  F10 finish  F9 breakpoint at the cursor (↑↓)  Esc close\n"+
 		"commands: b WHERE, tbreak WHERE, delete N, disable N, enable N, si [N], n, finish, c, pause,\n"+
-		"bt, x WHERE [LEN], info registers, info breakpoints, p SYMBOL, disas [WHERE], sym TEXT, help") + "[-]")
+		"bt, x WHERE [LEN], info registers, info breakpoints, p SYMBOL, disas [WHERE], list [WHERE], sym TEXT, help") + "[-]")
 	return p
 }
 
