@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -25,6 +26,11 @@ const int3 = 0xcc
 func (e *Engine) AddBreakpoint(addr uint64, where string, oneShot bool) (Breakpoint, error) {
 	if e.syms != nil && !e.syms.InText(addr) {
 		return Breakpoint{}, fmt.Errorf("break at %#x: %w", addr, ErrNotInText)
+	}
+	if e.syms != nil {
+		if err := e.syms.checkBoundary(addr); err != nil {
+			return Breakpoint{}, fmt.Errorf("break at %s: %w", where, err)
+		}
 	}
 	var bp Breakpoint
 	err := e.do(func() error {
@@ -192,3 +198,28 @@ func (e *Engine) origMemory() Memory { return origMem{e} }
 type origMem struct{ e *Engine }
 
 func (m origMem) ReadAt(p []byte, addr uint64) (int, error) { return m.e.readOrig(p, addr) }
+
+// ErrMidInstruction means an address falls inside an instruction; an int3
+// there would change the instruction instead of trapping.
+var ErrMidInstruction = errors.New("address is inside an instruction")
+
+// checkBoundary decodes the function holding addr from its start and
+// fails unless an instruction starts at addr.
+func (s *Symbols) checkBoundary(addr uint64) error {
+	lo, hi, ok := s.FuncRange(addr)
+	if !ok || addr == lo {
+		return nil
+	}
+	code := s.Code(lo, int(min(hi, addr+16)-lo))
+	for pc := lo; pc < addr; {
+		n, err := InstLen(code[pc-lo:])
+		if err != nil || n <= 0 {
+			return nil // cannot tell; let it be
+		}
+		pc += uint64(n)
+		if pc > addr {
+			return fmt.Errorf("%w (one starts at %s)", ErrMidInstruction, s.Format(pc-uint64(n)))
+		}
+	}
+	return nil
+}

@@ -62,6 +62,9 @@ type thread struct {
 }
 
 func (t *thread) hold(sig unix.Signal) {
+	if sig == unix.SIGSTOP {
+		return // only the step watchdog sends it; never for the kernel
+	}
 	for _, s := range t.pending {
 		if s == sig {
 			return

@@ -108,7 +108,11 @@ func (e *Engine) handleStop(th *thread, ws unix.WaitStatus) {
 		e.breakpointStop(th)
 		return
 	default:
-		if err := cont(th.tid, ws.StopSignal()); err == nil {
+		sig := ws.StopSignal()
+		if sig == unix.SIGSTOP {
+			sig = 0 // a late watchdog's; it would stop the whole kernel
+		}
+		if err := cont(th.tid, sig); err == nil {
 			th.stopped = false
 		}
 		return

@@ -117,8 +117,12 @@ func (e *Engine) stepOne(th *thread, pc uint64, kicked *atomic.Bool) (Stop, erro
 			e.afterExec()
 		case sig == unix.SIGTRAP:
 			return stopped(StopStep)
-		case sig == unix.SIGSTOP && kicked != nil && kicked.Load():
-			kicked.Store(false)
+		case sig == unix.SIGSTOP:
+			// The watchdog's: UML never uses SIGSTOP itself, so one that
+			// comes late from an earlier run counts the same way.
+			if kicked != nil {
+				kicked.Store(false)
+			}
 			return stopped(StopBlocked)
 		default:
 			th.hold(sig)

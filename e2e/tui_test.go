@@ -52,6 +52,20 @@ func TestTUIBootTypeQuit(t *testing.T) {
 	s := tm.waitMatch("a 7.x release under `uname -r`", 10*time.Second, unameReply)
 	t.Logf("guest kernel release: %s", unameReply.FindStringSubmatch(s)[1])
 
+	// Ctrl-C in a console interrupts the guest's command, not umwb.
+	tm.typeText("sleep 30")
+	tm.press("Enter")
+	time.Sleep(300 * time.Millisecond)
+	tm.press("C-c")
+	tm.typeText("echo after-$((40+2))")
+	tm.press("Enter")
+	tm.waitFor("the guest's shell back after Ctrl-C", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "after-42")
+	})
+	if done, e := tm.exited(); done {
+		t.Fatalf("Ctrl-C in a console ended umwb: %v", e)
+	}
+
 	// The node list shows the node up, with its load.
 	tm.waitFor("node1 up with a load line", 10*time.Second, func(s string) bool {
 		return regexp.MustCompile(`▶ node1 up \d+s`).MatchString(s) && loadLine.MatchString(s) &&

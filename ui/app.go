@@ -182,9 +182,27 @@ func (u *UI) say(msg string) { u.status.SetText(msg) }
 // focus, keys are umwb commands; otherwise they go to the console.
 func (u *UI) capture(ev *tcell.EventKey) *tcell.EventKey {
 	if u.pages.HasPage("modal") {
+		if ev.Key() == tcell.KeyCtrlC {
+			return nil // tview would quit at once
+		}
 		return ev
 	}
 	inConsole := !u.nodes.HasFocus()
+	if ev.Key() == tcell.KeyCtrlC && !u.prefix {
+		// tview would stop the whole application on Ctrl-C: in a console
+		// it is the guest's interrupt key, in the node list it asks to
+		// quit like q.
+		if !inConsole {
+			u.quit()
+			return nil
+		}
+		if p := u.app.GetFocus(); p != nil {
+			if h := p.InputHandler(); h != nil {
+				h(ev, func(p tview.Primitive) { u.app.SetFocus(p) })
+			}
+		}
+		return nil
+	}
 	if u.prefix {
 		u.prefix = false
 		u.say("")
@@ -227,6 +245,9 @@ func (u *UI) selectBy(d int) {
 }
 
 func (u *UI) focusConsole() {
+	if u.dbg != nil {
+		u.selected = u.dbgIndex // the only console on the screen
+	}
 	u.panes[u.selected].sync(u.markDirty)
 	u.app.SetFocus(u.panes[u.selected])
 	u.say(fmt.Sprintf("[gray]typing into %s · %s then Esc to leave, %s then ? for help",
@@ -240,6 +261,18 @@ func (u *UI) focusMap() {
 
 // cycleFocus goes node list → console 1 → console 2 … → node list.
 func (u *UI) cycleFocus() {
+	if u.dbg != nil {
+		// Only the debugger and its node's console are on the screen.
+		if u.dbg.HasFocus() {
+			u.selectNode(u.dbgIndex)
+			u.app.SetFocus(u.panes[u.dbgIndex])
+			u.say(fmt.Sprintf("[gray]typing into %s · %s Tab back to the debugger",
+				u.cluster.Nodes[u.dbgIndex].Name(), prefixName))
+		} else {
+			u.app.SetFocus(u.dbg)
+		}
+		return
+	}
 	if u.nodes.HasFocus() {
 		u.selectNode(0)
 		u.focusConsole()

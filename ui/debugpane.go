@@ -54,8 +54,8 @@ func newDebugPane(u *UI, n *vm.Node, e *debugger.Engine, syms *debugger.Symbols)
 		AddItem(p.stack, 0, 2, false).
 		AddItem(p.bps, 0, 1, false)
 	top := tview.NewFlex().
-		AddItem(p.code, 0, 3, false).
-		AddItem(side, 44, 0, false)
+		AddItem(p.code, 0, 2, false).
+		AddItem(side, 0, 1, false)
 	p.AddItem(top, 0, 1, false).
 		AddItem(p.out, 8, 0, false).
 		AddItem(p.cmd, 1, 0, true)

@@ -124,6 +124,9 @@ func ParseClusterFile(path string, data []byte) (*ClusterFile, error) {
 			return nil, bad(key+".name", field+".name", "%q is not a valid node name "+
 				"(lower-case letters, digits and '-', starting with a letter, at most 24)", n.Name)
 		}
+		if n.Name == "all" {
+			return nil, bad(key+".name", field+".name", `"all" names every node in commands; choose another name`)
+		}
 		if seen[n.Name] {
 			return nil, bad(key+".name", field+".name", "node name %q is used twice", n.Name)
 		}

@@ -163,6 +163,10 @@ func (n *Node) BootPaused(ctx context.Context, stopAt string) (*debugger.Engine,
 		if addr, err = syms.Addr(stopAt); err != nil {
 			return nil, &NodeError{n.Spec.Name, "boot", err}
 		}
+		if !syms.InText(addr) {
+			return nil, &NodeError{n.Spec.Name, "boot",
+				fmt.Errorf("%s at %#x: %w", stopAt, addr, debugger.ErrNotInText)}
+		}
 	}
 	if err := n.boot(true); err != nil {
 		return nil, err

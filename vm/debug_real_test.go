@@ -2,6 +2,7 @@ package vm
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"fmt"
 	"os"
@@ -102,6 +103,9 @@ func TestDebugBreakpointGetpid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.AddBreakpoint(addr+2, "sys_getpid+2", false); !errors.Is(err, debugger.ErrMidInstruction) {
+		t.Errorf("a breakpoint inside an instruction: %v", err)
+	}
 	bp, err := e.AddBreakpoint(addr, "sys_getpid", false)
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +200,9 @@ boot = false
 	defer cancel()
 	if _, err := n1.BootPaused(ctx, "no_such_function"); err == nil {
 		t.Error("booting paused at a missing symbol did not fail")
+	}
+	if _, err := n1.BootPaused(ctx, "jiffies"); err == nil {
+		t.Error("booting paused at a data symbol did not fail")
 	}
 	if s, _ := n1.State(); s != Off {
 		t.Errorf("a failed paused boot left the node %s", s)

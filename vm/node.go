@@ -326,6 +326,10 @@ func (n *Node) mconsole() (*Mconsole, error) {
 // Mconsole sends one management-console command to the node and returns
 // the reply.
 func (n *Node) Mconsole(ctx context.Context, cmd string) (string, error) {
+	if e := n.Debugger(); e != nil && e.Paused() {
+		return "", &NodeError{n.Spec.Name, "mconsole",
+			fmt.Errorf("the debugger holds the kernel stopped; continue or detach it first")}
+	}
 	mc, err := n.mconsole()
 	if err != nil {
 		return "", &NodeError{n.Spec.Name, "mconsole", err}
@@ -395,6 +399,9 @@ func (n *Node) Reboot() error {
 	if !running {
 		return n.Boot()
 	}
+	// A kernel the debugger holds cannot answer; let it go first (its
+	// breakpoints would be lost in the new kernel image anyway).
+	n.Undebug()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	mc, err := n.mconsole()
@@ -434,8 +441,15 @@ func (n *Node) forceReboot(gen, banners int) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	if mc, err := n.mconsole(); err == nil {
-		mc.Reboot(ctx)
+	mc, err := n.mconsole()
+	if err == nil {
+		err = mc.Reboot(ctx)
+	}
+	if err != nil {
+		// A wedged kernel answers nothing: start it again from off.
+		if n.Halt(4*time.Second) == nil {
+			n.Boot()
+		}
 	}
 }
 
