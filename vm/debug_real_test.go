@@ -2,8 +2,8 @@ package vm
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
