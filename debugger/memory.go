@@ -12,6 +12,9 @@ func (e *Engine) ReadMemory(addr uint64, n int) ([]byte, error) {
 	if n <= 0 || n > MaxRead {
 		return nil, fmt.Errorf("read memory: length %d out of range (1 to %d)", n, MaxRead)
 	}
+	if addr > 1<<63-1-uint64(n) {
+		return nil, fmt.Errorf("read memory at %#x: address out of range", addr)
+	}
 	p := make([]byte, n)
 	e.mu.Lock()
 	defer e.mu.Unlock()

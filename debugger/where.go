@@ -33,6 +33,9 @@ func Resolve(syms *Symbols, where string) (uint64, string, error) {
 		}
 		return addr, syms.Format(addr), nil
 	}
+	if addr, err := strconv.ParseUint(w, 10, 64); err == nil {
+		return addr, syms.Format(addr), nil
+	}
 	if file, line, ok := strings.Cut(w, ":"); ok {
 		n, err := strconv.Atoi(line)
 		if err != nil || n < 1 {

@@ -55,10 +55,23 @@ func (m *mapView) Draw(screen tcell.Screen) {
 	sel := m.selected()
 	m.tops = m.tops[:0]
 	row := y
+	// Scroll so that the selected node is always shown.
+	fits := max(h/blockRows, 1)
+	first := 0
+	if sel >= fits {
+		first = sel - fits + 1
+	}
+	if first > 0 {
+		tview.Print(screen, fmt.Sprintf("… %d above", first), x, y+h-1, w, tview.AlignRight, tcell.ColorGray)
+	}
 	for i, n := range m.cluster.Nodes {
+		if i < first {
+			m.tops = append(m.tops, -1)
+			continue
+		}
 		m.tops = append(m.tops, row)
 		if row+blockRows > y+h {
-			tview.Print(screen, fmt.Sprintf("… %d more", len(m.cluster.Nodes)-i), x, row, w, tview.AlignLeft, tcell.ColorGray)
+			tview.Print(screen, fmt.Sprintf("… %d more", len(m.cluster.Nodes)-i), x, y+h-1, w, tview.AlignLeft, tcell.ColorGray)
 			break
 		}
 		m.drawNode(screen, n, i == sel, x, row, w)
@@ -166,7 +179,7 @@ func (m *mapView) MouseHandler() func(action tview.MouseAction, event *tcell.Eve
 		if action == tview.MouseLeftClick {
 			_, y := event.Position()
 			for i := len(m.tops) - 1; i >= 0; i-- {
-				if y >= m.tops[i] {
+				if m.tops[i] >= 0 && y >= m.tops[i] {
 					m.onClick(i)
 					break
 				}

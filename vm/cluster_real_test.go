@@ -168,7 +168,7 @@ func TestNodeHaltRebootPause(t *testing.T) {
 	if err := c.Halt("node1"); err != nil {
 		t.Fatal(err)
 	}
-	if st := n1.Status(); st.State != Halted || st.Reason != "halted" {
+	if st := n1.Status(); st.State != Halted || st.Reason != "on request" {
 		t.Fatalf("after halt: %s (%s)", st.State, st.Reason)
 	}
 	if unix.Kill(pid, 0) == nil && !isZombie(pid) {

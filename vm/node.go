@@ -296,7 +296,7 @@ func (n *Node) waitExit(gen int, proc *kernelProc, con *console.Console) {
 	ws := proc.status
 	switch {
 	case n.halting:
-		n.setState(Halted, "halted")
+		n.setState(Halted, "on request")
 	case n.panicMsg != "":
 		n.setState(Crashed, n.panicMsg)
 	case ws.Exited() && ws.ExitStatus() == 0:
