@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rivo/tview"
@@ -139,6 +140,9 @@ func (u *UI) debugEvent(e vm.Event) {
 		u.layoutBody()
 		u.app.SetFocus(u.nodes)
 		return
+	}
+	if e.State == vm.Paused && strings.Contains(e.Msg, "(breakpoint at") {
+		u.dbg.log("[yellow]" + tview.Escape(e.Msg) + "[-]")
 	}
 	u.dbg.refresh()
 }
