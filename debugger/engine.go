@@ -108,30 +108,24 @@ type Engine struct {
 // Attach traces every thread of the host's running kernel process. The
 // kernel keeps running.
 func Attach(h Host, syms *Symbols) (*Engine, error) {
-	e, err := newEngine(h, syms)
-	if err != nil {
-		return nil, err
-	}
-	if !h.Do(func() { err = e.seizeAll() }) {
-		err = ErrExited
-	}
-	if err != nil {
-		e.mem.Close()
-		return nil, err
-	}
-	h.SetTracer(e)
-	return e, nil
+	return attach(h, syms, (*Engine).seizeAll)
 }
 
 // AttachAtExec takes over a kernel process that was started with
 // PTRACE_TRACEME and is stopped at its exec, before its first
 // instruction. The kernel stays paused there.
 func AttachAtExec(h Host, syms *Symbols) (*Engine, error) {
+	return attach(h, syms, (*Engine).takeOverTraceme)
+}
+
+// attach makes an engine, runs take on the owner thread to take the
+// process's threads, and hands the process's waits to the engine.
+func attach(h Host, syms *Symbols, take func(*Engine) error) (*Engine, error) {
 	e, err := newEngine(h, syms)
 	if err != nil {
 		return nil, err
 	}
-	if !h.Do(func() { err = e.takeOverTraceme() }) {
+	if !h.Do(func() { err = take(e) }) {
 		err = ErrExited
 	}
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"umwb/internal/testkit"
 )
 
 // Screen patterns. A console's title sits on its pane's top border:
@@ -26,14 +28,14 @@ func consoleTitle(i int, node string) *regexp.Regexp {
 // TestTUIBootTypeQuit boots a node that starts off from the node list,
 // types a command into its console, and quits with Ctrl-a q y.
 func TestTUIBootTypeQuit(t *testing.T) {
-	needUML(t)
-	base := newRunBase(t)
+	testkit.NeedUML(t)
+	base := testkit.NewRunBase(t)
 	runDir := filepath.Join(base, "e2e-one")
 	tm := startTUI(t, base, "testdata/one-off.toml")
 
 	tm.waitMatch("node1 off in the node list", 15*time.Second,
 		regexp.MustCompile(`▶ node1 off\s[\s\S]*press b to boot`))
-	if ks := kernelsOf(base); len(ks) != 0 {
+	if ks := testkit.KernelsOf(base); len(ks) != 0 {
 		t.Fatalf("node1 has boot = false, yet kernels run: %v", ks)
 	}
 
@@ -71,7 +73,7 @@ func TestTUIBootTypeQuit(t *testing.T) {
 		return regexp.MustCompile(`▶ node1 up \d+s`).MatchString(s) && loadLine.MatchString(s) &&
 			strings.Contains(s, "1 nodes, 1 up")
 	})
-	if ks := kernelsOf(base); len(ks) != 1 {
+	if ks := testkit.KernelsOf(base); len(ks) != 1 {
 		t.Errorf("one node is up, but %d kernels run: %v", len(ks), ks)
 	}
 
@@ -85,10 +87,10 @@ func TestTUIBootTypeQuit(t *testing.T) {
 	if e := tm.waitExit(20 * time.Second); e != (exit{}) {
 		t.Errorf("after quit, umwb ended with %v, want exit status 0\n%s", e, umwbLog(runDir))
 	}
-	if ks := procsLeft("uml_dir="+base+"/", 5*time.Second); len(ks) != 0 {
+	if ks := testkit.ProcsLeft("uml_dir="+base+"/", 5*time.Second); len(ks) != 0 {
 		t.Errorf("kernels still run after umwb quit: %v", ks)
 	}
-	if f := umidFolders(t, runDir); len(f) != 0 {
+	if f := testkit.UmidFolders(t, runDir); len(f) != 0 {
 		t.Errorf("umid folders left in %s/uml after umwb quit: %v", runDir, f)
 	}
 }
@@ -97,8 +99,8 @@ func TestTUIBootTypeQuit(t *testing.T) {
 // selected node's console alone and z again tiles both, and that ? shows
 // the help and Esc closes it.
 func TestTUIZoomAndHelp(t *testing.T) {
-	needUML(t)
-	base := newRunBase(t)
+	testkit.NeedUML(t)
+	base := testkit.NewRunBase(t)
 	runDir := filepath.Join(base, "e2e-two")
 	tm := startTUI(t, base, "testdata/two.toml")
 
@@ -144,7 +146,7 @@ func TestTUIZoomAndHelp(t *testing.T) {
 	if e := tm.waitExit(20 * time.Second); e != (exit{}) {
 		t.Errorf("after quit, umwb ended with %v, want exit status 0\n%s", e, umwbLog(runDir))
 	}
-	if ks := procsLeft("uml_dir="+base+"/", 5*time.Second); len(ks) != 0 {
+	if ks := testkit.ProcsLeft("uml_dir="+base+"/", 5*time.Second); len(ks) != 0 {
 		t.Errorf("kernels still run after umwb quit: %v", ks)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"umwb/internal/testkit"
 	"umwb/vm"
 )
 
@@ -23,7 +24,7 @@ func TestBadClusterFiles(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no cluster files in testdata/bad (%v)", err)
 	}
-	base := newRunBase(t)
+	base := testkit.NewRunBase(t)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			line, field := wantedMistake(t, file)
@@ -78,7 +79,7 @@ func wantedMistake(t *testing.T, file string) (line, field string) {
 // TestMissingKernel starts umwb with an empty cache: it must say that the
 // kernel (or the root_fs) is missing and how to build it with make.
 func TestMissingKernel(t *testing.T) {
-	base := newRunBase(t)
+	base := testkit.NewRunBase(t)
 	file, _ := writeCluster(t, "nokernel", `name = "node1"`)
 	empty := t.TempDir()
 
@@ -91,7 +92,7 @@ func TestMissingKernel(t *testing.T) {
 	}
 
 	// With a kernel but no root_fs, the same for the root_fs.
-	needUML(t)
+	testkit.NeedUML(t)
 	kernel, err := vm.FindKernel("")
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +104,7 @@ func TestMissingKernel(t *testing.T) {
 		t.Errorf("umwb without a root_fs: %s\nwant status 1 and a message that says "+
 			"no root_fs image was found and how to build one with make", r)
 	}
-	if ks := kernelsOf(base); len(ks) != 0 {
+	if ks := testkit.KernelsOf(base); len(ks) != 0 {
 		t.Errorf("kernels started although umwb refused to run: %v", ks)
 	}
 }
@@ -112,7 +113,7 @@ func TestMissingKernel(t *testing.T) {
 // mistakes exit 2 with the usage on stderr, requests the running umwb
 // refuses exit 1 with its reason.
 func TestCtlBadInput(t *testing.T) {
-	base := newRunBase(t)
+	base := testkit.NewRunBase(t)
 
 	// Before any umwb runs.
 	r := ctl(t, base, "status")

@@ -14,40 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"umwb/vm"
 )
-
-// needUML stops the test when the kernel or the root_fs is missing:
-// these tests need the real thing.
-func needUML(t *testing.T) {
-	t.Helper()
-	if _, err := vm.FindKernel(""); err != nil {
-		t.Fatalf("%v\nbuild it with `make kernel rootfs`", err)
-	}
-	if _, err := vm.FindRootFS(""); err != nil {
-		t.Fatalf("%v\nbuild it with `make kernel rootfs`", err)
-	}
-}
-
-// newRunBase makes a run base (UMWB_RUN_DIR) for one test. When the test
-// ends, every process still mentioning it is killed and it is removed.
-func newRunBase(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "uw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// A guard may still be clearing up after a clean exit.
-		for _, p := range procsLeft(dir+"/", 5*time.Second) {
-			t.Errorf("still running at the end of the test, killed: %s", p)
-			syscall.Kill(p.pid, syscall.SIGKILL)
-		}
-		os.RemoveAll(dir)
-	})
-	return dir
-}
 
 // writeCluster writes a cluster file named prefix plus a random suffix,
 // so that its umids are new, with one [[node]] table per entry of nodes

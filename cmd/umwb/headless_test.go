@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"umwb/internal/testkit"
 )
 
 // TestHeadlessControl boots two nodes with `umwb --headless` and drives
@@ -14,8 +16,8 @@ import (
 // the consoles, the mconsole, halt, boot, kill, and a kernel killed from
 // outside.
 func TestHeadlessControl(t *testing.T) {
-	needUML(t)
-	base := newRunBase(t)
+	testkit.NeedUML(t)
+	base := testkit.NewRunBase(t)
 	file, name := writeCluster(t, "ctl", `name = "node1"`, `name = "node2"`)
 	runDir := filepath.Join(base, name)
 	umlDir := "uml_dir=" + filepath.Join(runDir, "uml")

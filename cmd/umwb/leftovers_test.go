@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"umwb/internal/testkit"
 )
 
 // TestNothingLeftAfterSIGKILL kills umwb with SIGKILL, which it cannot
@@ -26,8 +28,8 @@ const leftTimeout = 5 * time.Second
 
 func testNothingLeft(t *testing.T, sig syscall.Signal, wantCode int) {
 	sigName := unix.SignalName(sig)
-	needUML(t)
-	base := newRunBase(t)
+	testkit.NeedUML(t)
+	base := testkit.NewRunBase(t)
 	file, name := writeCluster(t, "left", `name = "node1"`, `name = "node2"`)
 	runDir := filepath.Join(base, name)
 
@@ -39,11 +41,11 @@ func testNothingLeft(t *testing.T, sig syscall.Signal, wantCode int) {
 		umids = append(umids, n.Umid)
 	}
 	// The scan must see the kernels for its empty result to mean anything.
-	if ks := kernelsOf(base); len(ks) != 2 {
+	if ks := testkit.KernelsOf(base); len(ks) != 2 {
 		t.Fatalf("found %d kernels with uml_dir under %s while both nodes are up, want 2: %v",
 			len(ks), base, ks)
 	}
-	if f := umidFolders(t, runDir); len(f) != 2 {
+	if f := testkit.UmidFolders(t, runDir); len(f) != 2 {
 		t.Fatalf("uml folder of %s holds %v while both nodes are up, want the 2 umids", runDir, f)
 	}
 	noHomeUML(t, umids...)
@@ -58,20 +60,20 @@ func testNothingLeft(t *testing.T, sig syscall.Signal, wantCode int) {
 			sigName, code, wantCode, u.output())
 	}
 
-	if ks := procsLeft("uml_dir="+base+"/", leftTimeout); len(ks) != 0 {
+	if ks := testkit.ProcsLeft("uml_dir="+base+"/", leftTimeout); len(ks) != 0 {
 		t.Errorf("%v after %s to umwb, kernels still run: %v", leftTimeout, sigName, ks)
 	}
 	deadline := time.Now().Add(leftTimeout)
-	for len(umidFolders(t, runDir)) > 0 && time.Now().Before(deadline) {
+	for len(testkit.UmidFolders(t, runDir)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
-	if f := umidFolders(t, runDir); len(f) != 0 {
+	if f := testkit.UmidFolders(t, runDir); len(f) != 0 {
 		t.Errorf("%v after %s to umwb, umid folders are left in %s/uml: %v",
 			leftTimeout, sigName, runDir, f)
 	}
 	// Nothing else of this run either (umwb's guard), and no socket
 	// that ctl would find.
-	if ps := procsLeft(base+"/", leftTimeout); len(ps) != 0 {
+	if ps := testkit.ProcsLeft(base+"/", leftTimeout); len(ps) != 0 {
 		t.Errorf("%v after %s to umwb, processes of its run still live: %v",
 			leftTimeout, sigName, ps)
 	}

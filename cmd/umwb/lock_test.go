@@ -4,14 +4,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"umwb/internal/testkit"
 )
 
 // TestSecondUmwbRefused starts umwb twice on the same cluster: the
 // second must refuse with a clear message and leave the first, and its
 // node, alone.
 func TestSecondUmwbRefused(t *testing.T) {
-	needUML(t)
-	base := newRunBase(t)
+	testkit.NeedUML(t)
+	base := testkit.NewRunBase(t)
 	file, name := writeCluster(t, "twice", `name = "node1"`)
 	umlDir := "uml_dir=" + filepath.Join(base, name, "uml")
 
