@@ -149,17 +149,7 @@ func (s *Server) handleDebug(ctx context.Context, req Request) (any, error) {
 	case "breaks":
 		return e.Breakpoints(), nil
 	case "bt":
-		pc, sp, fp, err := e.Frame()
-		if err != nil {
-			return nil, err
-		}
-		frames := debugger.Backtrace(e.Memory(), pc, sp, fp, syms, 64)
-		for i := range frames {
-			if frames[i].Func == "" {
-				frames[i].Func = e.Locate(frames[i].PC).Func
-			}
-		}
-		return frames, nil
+		return e.Backtrace(64)
 	case "x":
 		if len(args) < 2 {
 			return nil, errors.New("usage: x NODE ADDR|SYMBOL LEN")

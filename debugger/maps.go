@@ -51,3 +51,35 @@ func (e *Engine) Locate(pc uint64) Location {
 	}
 	return loc
 }
+
+// Backtrace walks the current thread's frames, naming host library
+// frames that the kernel's symbols do not cover.
+func (e *Engine) Backtrace(max int) ([]Frame, error) {
+	pc, sp, fp, err := e.Frame()
+	if err != nil {
+		return nil, err
+	}
+	frames := Backtrace(e.Memory(), pc, sp, fp, e.syms, max)
+	for i := range frames {
+		if frames[i].Func == "" {
+			frames[i].Func = e.Locate(frames[i].PC).Func
+		}
+	}
+	return frames, nil
+}
+
+// FormatFrames writes frames as gdb's bt does, one a line.
+func FormatFrames(frames []Frame) string {
+	var b strings.Builder
+	for i, f := range frames {
+		fmt.Fprintf(&b, "#%-2d %#x in %s", i, f.PC, f.Func)
+		if f.Off != 0 && !strings.Contains(f.Func, "+") {
+			fmt.Fprintf(&b, "+%#x", f.Off)
+		}
+		if f.File != "" {
+			fmt.Fprintf(&b, " at %s:%d", f.File, f.Line)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

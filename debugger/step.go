@@ -160,14 +160,10 @@ func (e *Engine) Next(ctx context.Context) (Stop, error) {
 		running bool
 	)
 	err := e.do(func() error {
-		if !e.paused {
-			return ErrNotPaused
-		}
-		regs, err := e.regsOf(e.cur)
+		regs, err := e.startMove()
 		if err != nil {
 			return err
 		}
-		e.prev = regs
 		code := make([]byte, 16)
 		e.readOrig(code, regs.Rip)
 		n, isCall := callLen(code)
@@ -193,14 +189,10 @@ func (e *Engine) Next(ctx context.Context) (Stop, error) {
 // through the frame pointer.
 func (e *Engine) Finish(ctx context.Context) (Stop, error) {
 	err := e.do(func() error {
-		if !e.paused {
-			return ErrNotPaused
-		}
-		regs, err := e.regsOf(e.cur)
+		regs, err := e.startMove()
 		if err != nil {
 			return err
 		}
-		e.prev = regs
 		ret, err := ReturnAddress(e.origMemory(), regs.Rip, regs.Rsp, regs.Rbp, e.syms)
 		if err != nil {
 			return fmt.Errorf("finish: %w", err)
@@ -237,6 +229,20 @@ func (e *Engine) removeUntil() {
 	if u != nil && e.userBreakpointAt(u.addr) == nil {
 		e.unpatchAddr(u.addr)
 	}
+}
+
+// startMove checks the kernel is paused and notes the current thread's
+// registers as the ones before the move, to mark what it changes. Owner
+// thread only.
+func (e *Engine) startMove() (unix.PtraceRegs, error) {
+	if !e.paused {
+		return unix.PtraceRegs{}, ErrNotPaused
+	}
+	regs, err := e.regsOf(e.cur)
+	if err == nil {
+		e.prev = regs
+	}
+	return regs, err
 }
 
 // callLen says whether code starts with a call and how long it is.

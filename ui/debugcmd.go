@@ -92,22 +92,11 @@ func (p *debugPane) exec(line string) (string, error) {
 		}
 		return "", e.DeleteBreakpoint(id)
 	case "bt", "backtrace", "where":
-		pc, sp, fp, err := e.Frame()
+		frames, err := e.Backtrace(64)
 		if err != nil {
 			return "", err
 		}
-		var b strings.Builder
-		for i, fr := range debugger.Backtrace(e.Memory(), pc, sp, fp, syms, 64) {
-			if fr.Func == "" {
-				fr.Func = e.Locate(fr.PC).Func
-			}
-			fmt.Fprintf(&b, "#%-2d %#x in %s", i, fr.PC, fr.Func)
-			if fr.File != "" {
-				fmt.Fprintf(&b, " at %s:%d", fr.File, fr.Line)
-			}
-			b.WriteString("\n")
-		}
-		return b.String(), nil
+		return debugger.FormatFrames(frames), nil
 	case "x":
 		if arg(0) == "" {
 			return "", fmt.Errorf("x WHERE [LEN]")

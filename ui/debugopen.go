@@ -38,11 +38,7 @@ func (u *UI) openDebug() {
 				u.say("[red]" + tview.Escape(err.Error()))
 				return
 			}
-			u.dbg = newDebugPane(u, n, e, syms)
-			u.dbgIndex = i
-			u.layoutBody()
-			u.app.SetFocus(u.dbg)
-			u.dbg.refresh()
+			u.showDebug(i, e, syms)
 			u.say(fmt.Sprintf("debugging %s: F6 pauses, Esc closes (breakpoints are removed)", n.Name()))
 		})
 	}()
@@ -78,17 +74,22 @@ func (u *UI) bootPaused() {
 				u.say("[red]" + tview.Escape(err.Error()))
 				return
 			}
-			u.dbg = newDebugPane(u, n, e, syms)
-			u.dbgIndex = i
-			u.layoutBody()
-			u.app.SetFocus(u.dbg)
-			u.dbg.refresh()
+			u.showDebug(i, e, syms)
 			if err != nil {
 				u.dbg.log("[red]" + tview.Escape(err.Error()) + "[-]")
 			}
 			u.say(fmt.Sprintf("%s stopped before its kernel started: F7 steps, F5 boots on", n.Name()))
 		})
 	}()
+}
+
+// showDebug opens the debugger pane of node i. UI goroutine only.
+func (u *UI) showDebug(i int, e *debugger.Engine, syms *debugger.Symbols) {
+	u.dbg = newDebugPane(u, u.cluster.Nodes[i], e, syms)
+	u.dbgIndex = i
+	u.layoutBody()
+	u.app.SetFocus(u.dbg)
+	u.dbg.refresh()
 }
 
 // closeDebug removes the node's breakpoints, lets its kernel go and

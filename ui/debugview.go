@@ -32,18 +32,13 @@ func (p *debugPane) snapshot() debugSnapshot {
 		return s
 	}
 	s.stop = p.eng.LastStop()
-	pc, sp, fp, err := p.eng.Frame()
+	pc, _, _, err := p.eng.Frame()
 	if err != nil {
 		return s
 	}
 	s.where = p.eng.Locate(pc)
 	s.regs, _ = p.eng.Registers()
-	s.frames = debugger.Backtrace(p.eng.Memory(), pc, sp, fp, p.syms, 32)
-	for i := range s.frames {
-		if s.frames[i].Func == "" {
-			s.frames[i].Func = p.eng.Locate(s.frames[i].PC).Func
-		}
-	}
+	s.frames, _ = p.eng.Backtrace(32)
 
 	// Disassemble from the function's start when the pc is near it, so
 	// the instructions line up; else from the pc.

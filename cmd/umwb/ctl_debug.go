@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"umwb/control"
@@ -62,16 +61,7 @@ func printDebug(cmd string, raw json.RawMessage) {
 	case "bt":
 		var frames []debugger.Frame
 		if json.Unmarshal(raw, &frames) == nil {
-			for i, f := range frames {
-				fmt.Printf("#%-2d %#x in %s", i, f.PC, f.Func)
-				if f.Off != 0 && !strings.Contains(f.Func, "+") {
-					fmt.Printf("+%#x", f.Off)
-				}
-				if f.File != "" {
-					fmt.Printf(" at %s:%d", f.File, f.Line)
-				}
-				fmt.Println()
-			}
+			fmt.Print(debugger.FormatFrames(frames))
 			return
 		}
 	case "x":
