@@ -621,9 +621,6 @@ func TestMconsoleCloseInterrupts(t *testing.T) {
 
 // Without a deadline, the default one applies.
 func TestMconsoleDefaultDeadline(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for DefaultMconsoleTimeout; -short asked for quick tests")
-	}
 	mc, err := DialMconsole(newMconsoleFakeNode(t).path)
 	if err != nil {
 		t.Fatal(err)
